@@ -1,0 +1,63 @@
+"""Validation at the API boundary: every error names the parameter, the value and the valid range."""
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def real(name, value, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False, where=""):
+    """Return ``value`` as a Python float after checking ``lo (<|<=) value (<|<=) hi``."""
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+        raise ValueError(f"{where}{name} must be a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    left = "(" if lo_open else "["
+    right = ")" if hi_open else "]"
+    rng = f"{left}{lo:g}, {hi:g}{right}"
+    if not math.isfinite(v) and not (math.isinf(v) and math.isinf(hi) and v > 0 and not hi_open):
+        raise ValueError(f"{where}{name} must be finite and in {rng}, got {value!r}")
+    bad = (v < lo) or (v > hi) or (lo_open and v == lo) or (hi_open and v == hi)
+    if bad:
+        raise ValueError(f"{where}{name} must be in {rng}, got {value!r}")
+    return v
+
+
+def integer(name, value, lo=None, hi=None, where=""):
+    """Return ``value`` as a Python int (accepts integral floats such as 1e6)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{where}{name} must be an integer, got {value!r}")
+    if isinstance(value, (numbers.Integral, np.integer)):
+        v = int(value)
+    elif isinstance(value, (numbers.Real, np.floating)) and math.isfinite(value) and float(value).is_integer():
+        v = int(value)
+    else:
+        raise ValueError(f"{where}{name} must be an integer, got {value!r}")
+    rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+    if (lo is not None and v < lo) or (hi is not None and v > hi):
+        raise ValueError(f"{where}{name} must be an integer in {rng}, got {value!r}")
+    return v
+
+
+def choice(name, value, options, where=""):
+    if value not in options:
+        raise ValueError(f"{where}{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
+    return value
+
+
+def finite_array(name, value, ndim=None, shape=None, where=""):
+    """A float64 C-contiguous copy of ``value``; NaN/inf named by index."""
+    try:
+        a = np.array(value, dtype=np.float64, order="C", copy=True)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}{name} must be an array of real numbers ({exc})") from None
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{where}{name} must be {ndim}-dimensional, got shape {a.shape}")
+    if shape is not None and a.shape != tuple(shape):
+        raise ValueError(f"{where}{name} must have shape {tuple(shape)}, got {a.shape}")
+    bad = ~np.isfinite(a)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        what = f"row {idx[0]}" if a.ndim == 2 else f"index {idx if len(idx) > 1 else idx[0]}"
+        raise ValueError(f"{where}{name} contains a non-finite value ({a[idx]!r}) at {what}")
+    return a

@@ -1,0 +1,287 @@
+"""Feasible sets: ``Box``, ``Ball`` and ``Unconstrained``.
+
+Each domain projects (Euclidean, and weighted as in AMSGrad, THEORY.md section 5)
+inside the compiled loop and knows its l2 and l_inf diameters (the D and D_inf
+of the bounds).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as V
+from ._registry import register_domain
+
+
+class Domain:
+    """Base class; subclasses are immutable and define ``d``, ``_spec()``, ``contains`` and diameters."""
+
+    d: int
+
+    @property
+    def bounded(self) -> bool:
+        return math.isfinite(self.diameter_2)
+
+    def check_point(self, name, x):
+        """Validate a point of this domain (shape and membership) and return it as float64."""
+        x = V.finite_array(name, x)
+        if x.ndim == 0:
+            x = np.full(self.d, float(x))
+        if x.shape != (self.d,):
+            raise ValueError(f"{name} must have shape ({self.d},) for this {type(self).__name__}, got {x.shape}")
+        if not self.contains(x):
+            raise ValueError(f"{name} = {x.tolist()} is outside the domain {self!r}")
+        return x
+
+    def project(self, y):
+        """Euclidean projection of a point (NumPy, for use outside the kernel)."""
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------- Box
+
+class _BoxSpec(NamedTuple):
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def _box_project(spec, X, k, W, weighted):
+    # Box: the weighted projection with positive diagonal weights is clipping too.
+    for i in range(X.shape[1]):
+        x = X[k, i]
+        if x < spec.lo[i]:
+            X[k, i] = spec.lo[i]
+        elif x > spec.hi[i]:
+            X[k, i] = spec.hi[i]
+
+
+register_domain(_BoxSpec, _box_project)
+
+
+class Box(Domain):
+    """The box {theta : lo_i <= theta_i <= hi_i}.
+
+    Projection is coordinatewise clipping, for the Euclidean and for every
+    positive diagonal weighting (AMSGrad).  Diameters: D = ||hi - lo||_2,
+    D_inf = max_i (hi_i - lo_i).
+
+    Examples
+    --------
+    >>> Box(-1.0, 1.0, d=3).diameter_inf
+    2.0
+    """
+
+    def __init__(self, lo, hi, d=None):
+        lo = np.asarray(lo, dtype=float)
+        hi = np.asarray(hi, dtype=float)
+        if d is not None:
+            d = V.integer("d", d, lo=1)
+            lo = np.broadcast_to(lo, (d,)) if lo.ndim == 0 else lo
+            hi = np.broadcast_to(hi, (d,)) if hi.ndim == 0 else hi
+        lo, hi = np.broadcast_arrays(np.atleast_1d(lo), np.atleast_1d(hi))
+        if np.isnan(lo).any() or np.isnan(hi).any():
+            raise ValueError("Box bounds lo and hi must not be NaN")
+        if (lo > hi).any():
+            i = int(np.argmax(lo > hi))
+            raise ValueError(f"Box needs lo <= hi in every coordinate; coordinate {i} has lo={lo[i]} > hi={hi[i]}")
+        self.lo = np.ascontiguousarray(lo, dtype=np.float64).copy()
+        self.hi = np.ascontiguousarray(hi, dtype=np.float64).copy()
+        self.lo.flags.writeable = False
+        self.hi.flags.writeable = False
+        self.d = self.lo.shape[0]
+
+    def __repr__(self):
+        if np.all(self.lo == self.lo[0]) and np.all(self.hi == self.hi[0]):
+            return f"Box({self.lo[0]:g}, {self.hi[0]:g}, d={self.d})"
+        return f"Box(lo={self.lo.tolist()}, hi={self.hi.tolist()})"
+
+    def __eq__(self, other):
+        return isinstance(other, Box) and np.array_equal(self.lo, other.lo) and np.array_equal(self.hi, other.hi)
+
+    def __hash__(self):
+        return hash(("Box", self.lo.tobytes(), self.hi.tobytes()))
+
+    @property
+    def diameter_2(self):
+        return float(np.linalg.norm(self.hi - self.lo))
+
+    @property
+    def diameter_inf(self):
+        return float(np.max(self.hi - self.lo))
+
+    def contains(self, x, tol=0.0):
+        x = np.asarray(x, dtype=float)
+        return bool(np.all(x >= self.lo - tol) and np.all(x <= self.hi + tol))
+
+    def project(self, y):
+        return np.clip(np.asarray(y, dtype=float), self.lo, self.hi)
+
+    def _spec(self):
+        return _BoxSpec(np.array(self.lo), np.array(self.hi))
+
+
+# ---------------------------------------------------------------- Ball
+
+_SPHERE_TOL = 1.0 + 8.0 * 2.220446049250313e-16
+
+
+class _BallSpec(NamedTuple):
+    center: np.ndarray
+    radius: float
+
+
+def _ball_project(spec, X, k, W, weighted):
+    d = X.shape[1]
+    r = spec.radius
+    c = spec.center
+    nrm2 = 0.0
+    for i in range(d):
+        z = X[k, i] - c[i]
+        nrm2 += z * z
+    # Feasible up to a few ulps: a point this routine put on the sphere is left alone, so the
+    # projection is exactly idempotent in floating point.
+    r2 = r * r * _SPHERE_TOL
+    if nrm2 <= r2:
+        return
+    use_weights = weighted
+    if weighted:
+        for i in range(d):
+            if not W[k, i] > 0.0:
+                use_weights = False  # documented rule: a zero weight falls back to Euclidean
+    if use_weights:
+        # x_i = c_i + a_i z_i / (a_i + mu) with phi(mu) = sum_i (a_i z_i/(a_i+mu))^2 - r^2 = 0.
+        # phi is convex and decreasing on mu >= 0 with phi(0) > 0, so Newton's method
+        # started at mu = 0 increases monotonically to the root.
+        mu = 0.0
+        for _ in range(100):
+            phi = -r * r
+            dphi = 0.0
+            for i in range(d):
+                a = W[k, i]
+                q = a * (X[k, i] - c[i]) / (a + mu)
+                phi += q * q
+                dphi -= 2.0 * q * q / (a + mu)
+            if phi <= 0.0:
+                break
+            step = -phi / dphi
+            mu += step
+            if step <= 1e-16 * mu:
+                break
+        nrm2 = 0.0
+        for i in range(d):
+            a = W[k, i]
+            X[k, i] = c[i] + a * (X[k, i] - c[i]) / (a + mu)
+            z = X[k, i] - c[i]
+            nrm2 += z * z
+        if nrm2 <= r2:
+            return
+    # Euclidean projection (and a final rescale that guarantees feasibility after rounding).
+    scale = r / np.sqrt(nrm2)
+    for i in range(d):
+        X[k, i] = c[i] + (X[k, i] - c[i]) * scale
+
+
+register_domain(_BallSpec, _ball_project)
+
+
+class Ball(Domain):
+    """The l2 ball {theta : ||theta - center||_2 <= radius}.
+
+    Euclidean projection: c + r (y - c)/||y - c|| outside.  Weighted projection
+    with weights a (THEORY.md section 5): x_i = c_i + a_i (y_i - c_i)/(a_i + mu),
+    mu >= 0 solving sum_i (a_i (y_i - c_i)/(a_i + mu))^2 = r^2 (Newton's method).
+    Diameters: D = D_inf = 2r.
+    """
+
+    def __init__(self, center=0.0, radius=1.0, d=None):
+        center = np.asarray(center, dtype=float)
+        if d is not None:
+            d = V.integer("d", d, lo=1)
+            if center.ndim == 0:
+                center = np.full(d, float(center))
+        center = np.atleast_1d(center)
+        if center.ndim != 1 or (d is not None and center.shape[0] != d):
+            raise ValueError(f"Ball center must have shape ({d},), got {center.shape}")
+        if not np.all(np.isfinite(center)):
+            raise ValueError(f"Ball center must be finite, got {center.tolist()}")
+        self.center = np.ascontiguousarray(center, dtype=np.float64).copy()
+        self.center.flags.writeable = False
+        self.radius = V.real("radius", radius, lo=0.0, lo_open=True, where="Ball: ")
+        self.d = self.center.shape[0]
+
+    def __repr__(self):
+        c = self.center
+        cs = f"{c[0]:g}" if np.all(c == c[0]) else str(c.tolist())
+        return f"Ball(center={cs}, radius={self.radius:g}, d={self.d})"
+
+    def __eq__(self, other):
+        return isinstance(other, Ball) and np.array_equal(self.center, other.center) and self.radius == other.radius
+
+    def __hash__(self):
+        return hash(("Ball", self.center.tobytes(), self.radius))
+
+    @property
+    def diameter_2(self):
+        return 2.0 * self.radius
+
+    @property
+    def diameter_inf(self):
+        return 2.0 * self.radius
+
+    def contains(self, x, tol=0.0):
+        z = np.asarray(x, dtype=float) - self.center
+        return bool(z @ z <= self.radius ** 2 * _SPHERE_TOL + tol)
+
+    def project(self, y):
+        y = np.asarray(y, dtype=float)
+        z = y - self.center
+        n2 = z @ z
+        if n2 <= self.radius ** 2 * _SPHERE_TOL:
+            return y.copy()
+        return self.center + z * (self.radius / np.sqrt(n2))
+
+    def _spec(self):
+        return _BallSpec(np.array(self.center), float(self.radius))
+
+
+# ---------------------------------------------------------------- Unconstrained
+
+class _FreeSpec(NamedTuple):
+    d: int
+
+
+def _free_project(spec, X, k, W, weighted):
+    return
+
+
+register_domain(_FreeSpec, _free_project)
+
+
+class Unconstrained(Domain):
+    """R^d: no projection; infinite diameters (bounds that need D are not applicable)."""
+
+    def __init__(self, d=1):
+        self.d = V.integer("d", d, lo=1)
+
+    def __repr__(self):
+        return f"Unconstrained(d={self.d})"
+
+    def __eq__(self, other):
+        return isinstance(other, Unconstrained) and other.d == self.d
+
+    def __hash__(self):
+        return hash(("Unconstrained", self.d))
+
+    diameter_2 = math.inf
+    diameter_inf = math.inf
+
+    def contains(self, x, tol=0.0):
+        return True
+
+    def project(self, y):
+        return np.array(y, dtype=float)
+
+    def _spec(self):
+        return _FreeSpec(self.d)

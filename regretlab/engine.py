@@ -1,0 +1,375 @@
+"""The engine: one compiled loop per game.
+
+``play`` validates and canonicalises at the boundary, allocates the state, calls
+:func:`_play_kernel` once per chunk of checkpoints (never per round), then hands
+the records to the pure functions of ``hindsight`` to build a :class:`~regretlab.runs.Runs`.
+
+Inside the kernel, every round of every trial (a trial is one seed x one
+hyperparameter set) does: the stream's loss and gradient at theta_t, the bound
+statistics of the gradient and of theta_t, the learner's step, the projection,
+and the bookkeeping of the learner's inverse step size H (Gamma counts).  At
+each checkpoint it records the cumulative loss, the comparator's sufficient
+statistics and the bound statistics.  All state lives in arrays owned by
+Python, so a game can be continued chunk by chunk with bit-identical results.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as V
+from ._jit import njit
+from ._registry import is_registered, learner_step, project, stream_round
+from .learners import Learner
+from .streams import Stream
+
+# Per-trial scalar accumulators ACC[k, .]
+A_LOSS, A_MAXG2, A_MAXGINF, A_GNEG, A_MAXSTEP, A_SUMB1H, A_L103, A_FIRSTNEG = range(8)
+N_ACC = 8
+# Per-trial, per-coordinate bookkeeping AUX[k, ., i]
+X_HPREV, X_N2, X_MIN, X_MAX = range(4)
+N_AUX = 4
+# Checkpoint records REC[k, c, .]
+(R_LOSS, R_SUM_GNORM, R_SUM_SQRT_V, R_SUM_B1H, R_MAX_G2, R_MAX_GINF, R_GNEG, R_MAX_STEP,
+ R_D_INF, R_D_2, R_L103, R_FIRSTNEG) = range(12)
+N_REC = 12
+REC_NAMES = ("loss", "sum_g_norm", "sum_sqrt_vhat", "sum_beta1_h", "max_g_2", "max_g_inf", "gamma_neg",
+             "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg")
+
+ERR_LOSS, ERR_GRAD, ERR_ITERATE = 1, 2, 3
+_ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t"}
+
+
+class NonFiniteError(ArithmeticError):
+    """A loss, gradient or iterate became NaN or infinite; the message names the round and the seed."""
+
+
+class _State(NamedTuple):
+    X: np.ndarray  # (n, d) theta_t
+    S: np.ndarray  # (n, slots, d) learner state
+    Z: np.ndarray  # (n, scalars) learner scalar state
+    G: np.ndarray  # (n, d) gradient g_t
+    H: np.ndarray  # (n, d) inverse step size written by the learner
+    V: np.ndarray  # (n, d) second-moment estimate written by the learner
+    AUX: np.ndarray  # (n, N_AUX, d)
+    SUFF: np.ndarray  # (n, n_suff)
+    ACC: np.ndarray  # (n, N_ACC)
+
+
+class _Records(NamedTuple):
+    REC: np.ndarray  # (n, nc, N_REC)
+    SUFF: np.ndarray  # (n, nc, n_suff)
+    THETA: np.ndarray  # (n, nc, d) or (n, 0, d) when not recorded
+
+
+@njit
+def _play_kernel(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t0, err):
+    """Play rounds t0 .. ck[c1-1] for every trial, recording checkpoints c0 .. c1-1.
+
+    Returns the next round to play.  On a non-finite value it fills
+    ``err = (cause, trial, round, coordinate)`` and returns early.
+    """
+    n = st.X.shape[0]
+    d = st.X.shape[1]
+    X = st.X
+    ACC = st.ACC
+    AUX = st.AUX
+    G = st.G
+    H = st.H
+    V = st.V
+    S = st.S
+    Z = st.Z
+    SUFF = st.SUFF
+    t = t0
+    for c in range(c0, c1):
+        t_end = ck[c]
+        while t <= t_end:
+            inv_sqrt_t = 1.0 / math.sqrt(t)
+            for k in range(n):
+                loss = stream_round(sspec, seeds[k], t, X, k, G, SUFF)
+                if not math.isfinite(loss):
+                    err[0] = ERR_LOSS
+                    err[1] = k
+                    err[2] = t
+                    return t
+                g2 = 0.0
+                ginf = 0.0
+                g1 = 0.0
+                for i in range(d):
+                    g = G[k, i]
+                    x = X[k, i]
+                    if not (math.isfinite(g) and math.isfinite(x)):
+                        err[0] = ERR_GRAD if math.isfinite(x) else ERR_ITERATE
+                        err[1] = k
+                        err[2] = t
+                        err[3] = i
+                        return t
+                    gg = g * g
+                    AUX[k, X_N2, i] += gg
+                    g2 += gg
+                    ag = abs(g)
+                    g1 += ag
+                    if ag > ginf:
+                        ginf = ag
+                    if x < AUX[k, X_MIN, i]:
+                        AUX[k, X_MIN, i] = x
+                    if x > AUX[k, X_MAX, i]:
+                        AUX[k, X_MAX, i] = x
+                ACC[k, A_LOSS] += loss
+                if g2 > ACC[k, A_MAXG2]:
+                    ACC[k, A_MAXG2] = g2
+                if ginf > ACC[k, A_MAXGINF]:
+                    ACC[k, A_MAXGINF] = ginf
+                ACC[k, A_L103] += g1 * inv_sqrt_t
+                big, b1t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
+                if big > ACC[k, A_MAXSTEP]:
+                    ACC[k, A_MAXSTEP] = big
+                project(dspec, X, k, H, weighted)
+                neg = 0
+                sb = 0.0
+                for i in range(d):
+                    h = H[k, i]
+                    if h < AUX[k, X_HPREV, i]:
+                        neg += 1
+                    AUX[k, X_HPREV, i] = h
+                    sb += h
+                if neg > 0:
+                    if ACC[k, A_GNEG] == 0.0:
+                        ACC[k, A_FIRSTNEG] = t
+                    ACC[k, A_GNEG] += neg
+                ACC[k, A_SUMB1H] += b1t * sb
+            t += 1
+        for k in range(n):
+            _record(st, rec, k, c)
+    return t
+
+
+@njit
+def _record(st, rec, k, c):
+    d = st.X.shape[1]
+    AUX = st.AUX
+    sg = 0.0
+    sv = 0.0
+    dinf = 0.0
+    d2 = 0.0
+    for i in range(d):
+        sg += math.sqrt(AUX[k, X_N2, i])
+        sv += math.sqrt(st.V[k, i])
+        w = AUX[k, X_MAX, i] - AUX[k, X_MIN, i]
+        d2 += w * w
+        if w > dinf:
+            dinf = w
+    R = rec.REC
+    R[k, c, R_LOSS] = st.ACC[k, A_LOSS]
+    R[k, c, R_SUM_GNORM] = sg
+    R[k, c, R_SUM_SQRT_V] = sv
+    R[k, c, R_SUM_B1H] = st.ACC[k, A_SUMB1H]
+    R[k, c, R_MAX_G2] = math.sqrt(st.ACC[k, A_MAXG2])
+    R[k, c, R_MAX_GINF] = st.ACC[k, A_MAXGINF]
+    R[k, c, R_GNEG] = st.ACC[k, A_GNEG]
+    R[k, c, R_MAX_STEP] = st.ACC[k, A_MAXSTEP]
+    R[k, c, R_D_INF] = dinf
+    R[k, c, R_D_2] = math.sqrt(d2)
+    R[k, c, R_L103] = st.ACC[k, A_L103]
+    R[k, c, R_FIRSTNEG] = st.ACC[k, A_FIRSTNEG]
+    for j in range(st.SUFF.shape[1]):
+        rec.SUFF[k, c, j] = st.SUFF[k, j]
+    if rec.THETA.shape[1] > 0:
+        for i in range(d):
+            rec.THETA[k, c, i] = st.X[k, i]
+
+
+# ------------------------------------------------------------------------------- boundary
+
+def default_checkpoints(T, n=200):
+    """About ``n`` log-spaced rounds from 1 to T, always including T."""
+    pts = np.unique(np.round(np.logspace(0.0, math.log10(T), n)).astype(np.int64)) if T > 1 else np.array([1])
+    pts = pts[(pts >= 1) & (pts <= T)]
+    if pts[-1] != T:
+        pts = np.append(pts, T)
+    return pts.astype(np.int64)
+
+
+def _checkpoints(checkpoints, T):
+    if checkpoints is None:
+        return default_checkpoints(T)
+    if isinstance(checkpoints, (int, np.integer)) and not isinstance(checkpoints, bool):
+        n = V.integer("checkpoints", checkpoints, lo=1)
+        return default_checkpoints(T, n)
+    try:
+        ck = np.asarray(checkpoints)
+    except Exception:  # noqa: BLE001
+        raise ValueError(f"checkpoints must be None, a count or a sequence of rounds, got {checkpoints!r}") from None
+    if ck.ndim != 1 or ck.size == 0 or not (np.issubdtype(ck.dtype, np.integer) or
+                                           (np.issubdtype(ck.dtype, np.floating) and np.all(ck == np.round(ck)))):
+        raise ValueError(f"checkpoints must be a non-empty 1-d sequence of integer rounds, got {checkpoints!r}")
+    ck = ck.astype(np.int64)
+    if ck.min() < 1 or ck.max() > T:
+        raise ValueError(f"checkpoints must lie in [1, T={T}], got values from {ck.min()} to {ck.max()}")
+    ck = np.unique(ck)
+    if ck[-1] != T:
+        ck = np.append(ck, T)
+    return ck
+
+
+def _seeds(seed, seeds):
+    if seeds is None:
+        vals = [seed]
+        name = "seed"
+    else:
+        if isinstance(seeds, (int, np.integer)):
+            raise ValueError(f"seeds must be an iterable of seeds such as range({seeds}), got the integer {seeds}")
+        vals = list(seeds)
+        name = "seeds"
+        if not vals:
+            raise ValueError("seeds must contain at least one seed, got an empty sequence")
+    out = []
+    for s in vals:
+        s = V.integer(name, s, lo=0, hi=2**64 - 1)
+        out.append(s)
+    return np.array(out, dtype=np.uint64)
+
+
+def _check_learners(learners):
+    if isinstance(learners, Learner):
+        learners = [learners]
+    learners = list(learners)
+    if not learners:
+        raise ValueError("learners must contain at least one learner")
+    for L in learners:
+        if not isinstance(L, Learner):
+            raise ValueError(f"learner must be a regretlab learner (e.g. rl.Adam(...)), got {L!r}")
+        if not is_registered("learner", L._spec()):
+            raise ValueError(f"learner {L.name}: its spec {type(L._spec()).__name__} has no registered step; "
+                             "call regretlab.register_learner(SpecClass, step) first")
+    first = learners[0]
+    for L in learners[1:]:
+        if type(L) is not type(first) or L._spec() != first._spec() or \
+                L.weighted_projection != first.weighted_projection:
+            raise ValueError("a batch of learners must share the learner type and every non-numeric option "
+                             f"(schedule, variants); got {first!r} and {L!r}")
+    return learners
+
+
+def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
+         chunks=1, progress=None):
+    """Play ``learner`` against ``stream`` for T rounds and return the run(s).
+
+    Parameters
+    ----------
+    learner : Learner
+    stream : Stream
+    T : int
+        Horizon (>= 1; accepts integral floats such as 1e6).
+    seed : int, optional
+        The seed of a single run (default 0).  Ignored when ``seeds`` is given.
+    seeds : iterable of int, optional
+        Several seeds, played in one kernel call; returns :class:`Runs`.
+    x0 : array_like, optional
+        theta_1; default the stream's start.  Must lie in the stream's domain.
+    checkpoints : None, int or sequence of int
+        Rounds at which the regret and statistics are recorded; default about
+        200 log-spaced rounds, always including T.
+    record_theta : bool, optional
+        Record the iterate at every checkpoint (default: when d <= 64).
+    chunks : int
+        Split the checkpoints into this many kernel calls (results are bit-identical).
+    progress : callable, optional
+        Called as ``progress(rounds_done, T)`` after each chunk.
+
+    Returns
+    -------
+    Run or Runs
+
+    Examples
+    --------
+    >>> import regretlab as rl
+    >>> run = rl.play(rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(C=3.0), T=1000)
+    >>> bool(run.regret[-1] > 600)
+    True
+    """
+    results = play_many([learner], stream, T, seed=seed, seeds=seeds, x0=x0, checkpoints=checkpoints,
+                        record_theta=record_theta, chunks=chunks, progress=progress)
+    return results[0]
+
+
+def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
+              chunks=1, progress=None):
+    """Play a batch of learners of one type (a hyperparameter grid) x seeds in one kernel call.
+
+    Returns a list with one :class:`Run` (``seeds`` not given) or :class:`Runs` per learner.
+    New hyperparameter values reuse the compiled kernel.
+    """
+    from .runs import Run, Runs
+
+    learners = _check_learners(learners)
+    if not isinstance(stream, Stream):
+        raise ValueError(f"stream must be a regretlab stream (e.g. rl.streams.reddi()), got {stream!r}")
+    T = V.integer("T", T, lo=1)
+    if stream.horizon is not None and T > stream.horizon:
+        raise ValueError(f"T = {T} exceeds the length of the stream's sequence ({stream.horizon} rounds)")
+    seed_arr = _seeds(seed, seeds)
+    ck = _checkpoints(checkpoints, T)
+    chunks = V.integer("chunks", chunks, lo=1)
+    d = stream.d
+    x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
+    if record_theta is None:
+        record_theta = d <= 64
+
+    L0 = learners[0]
+    n_seeds = seed_arr.shape[0]
+    n = len(learners) * n_seeds
+    P = np.ascontiguousarray(np.repeat(np.array([L._params() for L in learners], dtype=np.float64).reshape(
+        len(learners), -1), n_seeds, axis=0))
+    if P.shape[1] == 0:
+        P = np.zeros((n, 1))
+    seeds_all = np.tile(seed_arr, len(learners))
+
+    st = _State(
+        X=np.repeat(x0[None, :], n, axis=0).copy(),
+        S=np.zeros((n, max(L0.n_slots, 1), d)),
+        Z=np.zeros((n, max(L0.n_scalars, 1))),
+        G=np.zeros((n, d)),
+        H=np.zeros((n, d)),
+        V=np.zeros((n, d)),
+        AUX=np.zeros((n, N_AUX, d)),
+        SUFF=np.zeros((n, stream.n_suff)),
+        ACC=np.zeros((n, N_ACC)),
+    )
+    st.AUX[:, X_MIN, :] = x0
+    st.AUX[:, X_MAX, :] = x0
+    nc = ck.shape[0]
+    rec = _Records(REC=np.zeros((n, nc, N_REC)), SUFF=np.zeros((n, nc, stream.n_suff)),
+                   THETA=np.zeros((n, nc if record_theta else 0, d)))
+    err = np.zeros(4, dtype=np.int64)
+    lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
+    weighted = bool(L0.weighted_projection)
+
+    bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
+    t = 1
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        if b <= a:
+            continue
+        t = _play_kernel(lspec, sspec, dspec, weighted, P, seeds_all, st, rec, ck, int(a), int(b), int(t), err)
+        if err[0] != 0:
+            k = int(err[1])
+            L = learners[k // n_seeds]
+            where = f" (coordinate {int(err[3])})" if err[0] != ERR_LOSS else ""
+            rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
+            raise NonFiniteError(
+                f"{_ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed {int(seeds_all[k])}, "
+                f"learner {L!r}, stream {stream!r}; no result was recorded")
+        if progress is not None:
+            progress(int(ck[b - 1]), T)
+    if not np.all(np.isfinite(st.X)):
+        raise NonFiniteError(f"the final iterate theta_(T+1) is non-finite (round {T}); no result was recorded")
+
+    out = []
+    for j, L in enumerate(learners):
+        sl = slice(j * n_seeds, (j + 1) * n_seeds)
+        cls = Runs if seeds is not None else Run
+        out.append(cls._from_kernel(L, stream, T, seed_arr, ck, x0, rec.REC[sl], rec.SUFF[sl],
+                                    rec.THETA[sl] if record_theta else None, st, sl))
+    return out

@@ -1,0 +1,723 @@
+"""Online learners: immutable, validated hyperparameter specs and their compiled steps.
+
+Every learner is a frozen object whose hyperparameters are checked at
+construction (a ``ValueError`` names the parameter, the value and the valid
+range).  The compiled step of each learner is a plain function registered with
+:func:`regretlab.register_learner`; the engine fuses it into one loop.
+
+Conventions shared by all learners (THEORY.md sections 2-7):
+
+* the game: theta_1 = x0; at round t the gradient g_t = grad f_t(theta_t) is
+  revealed and theta_{t+1} = Proj(theta_t - Delta_t);
+* ``schedule="theorem"``: alpha_t = alpha/sqrt(t); ``schedule="constant"``: alpha_t = alpha;
+* beta1_t = beta1 * lam^(t-1) where a learner has a first-moment decay;
+* zero-denominator rule: a coordinate whose denominator is exactly 0 (all its
+  gradients so far were 0 and eps = 0) does not move;
+* running powers beta^t are kept as products (exact to a few ulps per round)
+  instead of calling ``pow`` in the hot loop.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import NamedTuple
+
+import numpy as np
+
+from . import _validate as V
+from ._jit import njit
+from ._registry import register_learner
+
+THEOREM, CONSTANT = 0, 1
+_SCHEDULES = {"theorem": THEOREM, "constant": CONSTANT}
+
+
+class Learner:
+    """Base class of the learner specs (frozen dataclasses)."""
+
+    #: per-coordinate state slots and scalar state slots the step uses
+    n_slots = 0
+    n_scalars = 0
+    #: whether the projection is the weighted Pi_{X, sqrt(V_hat)} of Reddi et al.
+    weighted_projection = False
+    #: the hyperparameters that travel into the kernel as one float row, in order
+    _param_names: tuple = ()
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def _params(self):
+        return tuple(float(getattr(self, n)) for n in self._param_names)
+
+    def _spec(self):
+        raise NotImplementedError
+
+    def hyperparameters(self):
+        """The hyperparameters as a dict (after defaults were resolved)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def replace(self, **changes):
+        """A copy with some hyperparameters changed (validated again)."""
+        hp = self.hyperparameters()
+        unknown = set(changes) - set(hp)
+        if unknown:
+            raise ValueError(f"{self.name} has no hyperparameter {sorted(unknown)[0]!r}; valid: {sorted(hp)}")
+        hp.update(changes)
+        return type(self)(**hp)
+
+    def alpha_t(self, t):
+        """The step-size schedule alpha_t at rounds ``t`` (array)."""
+        t = np.asarray(t, dtype=float)
+        a = getattr(self, "alpha")
+        return a / np.sqrt(t) if getattr(self, "schedule", "constant") == "theorem" else np.full_like(t, a)
+
+    def beta1_t(self, t):
+        """The first-moment schedule beta1_t = beta1 lam^(t-1) (0 for learners without momentum)."""
+        t = np.asarray(t, dtype=float)
+        b1 = getattr(self, "beta1", 0.0)
+        lam = getattr(self, "lam", 1.0)
+        return b1 * lam ** (t - 1.0)
+
+
+def _set(obj, name, value):
+    object.__setattr__(obj, name, value)
+
+
+def _common(obj, where):
+    """Validate the hyperparameters shared by several learners."""
+    if hasattr(obj, "alpha"):
+        _set(obj, "alpha", V.real("alpha", obj.alpha, 0.0, math.inf, lo_open=True, hi_open=True, where=where))
+    if hasattr(obj, "beta1"):
+        _set(obj, "beta1", V.real("beta1", obj.beta1, 0.0, 1.0, hi_open=True, where=where))
+    if hasattr(obj, "beta2"):
+        _set(obj, "beta2", V.real("beta2", obj.beta2, 0.0, 1.0, hi_open=True, where=where))
+    if hasattr(obj, "eps"):
+        _set(obj, "eps", V.real("eps", obj.eps, 0.0, math.inf, hi_open=True, where=where))
+    if hasattr(obj, "schedule"):
+        V.choice("schedule", obj.schedule, tuple(_SCHEDULES), where=where)
+
+
+@njit
+def _alpha_t(schedule, alpha, t):
+    return alpha / math.sqrt(t) if schedule == THEOREM else alpha
+
+
+def _specialise(base, make_step, **axes):
+    """Create, register and return one spec class per combination of mode values.
+
+    The step of each combination is ``make_step(**modes)``: a closure whose mode
+    values Numba freezes as compile-time constants, so untaken branches are
+    pruned.  (Measured: runtime mode flags made AMSGrad's round 3x slower, because
+    LLVM if-converts both sides, ``pow`` included.)  The classes are module
+    attributes created at import, so a kernel cached on disk unpickles them by name.
+    """
+    import itertools
+
+    names = list(axes)
+    table = {}
+    for values in itertools.product(*(axes[n] for n in names)):
+        modes = dict(zip(names, values))
+        cls_name = base + "_" + "_".join(f"{n}{v}" for n, v in modes.items())
+        cls = NamedTuple(cls_name, [("tag", int)])
+        cls.__module__ = __name__
+        cls.__qualname__ = cls_name
+        globals()[cls_name] = cls
+        register_learner(cls, make_step(**modes))
+        table[tuple(values)] = cls(0)
+    return table
+
+
+# =============================================================== Adam
+
+_BIAS = {"paper": 0, "none": 1, "current": 2}
+_EPS_MODE = {"paper": 0, "hat": 1}
+
+
+def _make_adam_step(schedule, bias, eps_hat):
+    # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
+    def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha = P[k, 0]
+        beta1 = P[k, 1]
+        beta2 = P[k, 2]
+        eps = P[k, 3]
+        lam = P[k, 4]
+        if t == 1:
+            Z[k, 0] = beta1  # beta1^t
+            Z[k, 1] = beta2  # beta2^t
+            Z[k, 2] = 1.0  # lam^(t-1)
+            Z[k, 3] = beta1  # beta1_t^t = beta1^t lam^(t(t-1))
+        else:
+            Z[k, 0] *= beta1
+            Z[k, 1] *= beta2
+            Z[k, 2] *= lam
+            Z[k, 3] = Z[k, 3] * beta1 * Z[k, 2] * Z[k, 2]
+        b1t = beta1 * Z[k, 2]
+        if bias == 0:
+            c1 = 1.0 - Z[k, 0]
+            c2 = 1.0 - Z[k, 1]
+        elif bias == 1:
+            c1 = 1.0
+            c2 = 1.0
+        else:
+            c1 = 1.0 - Z[k, 3]
+            c2 = 1.0 - Z[k, 1]
+        alpha_t = _alpha_t(schedule, alpha, t)
+        sc2 = math.sqrt(c2)
+        step_scale = alpha_t * sc2 / c1
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            m = b1t * S[k, 0, i] + (1.0 - b1t) * g
+            v = beta2 * S[k, 1, i] + (1.0 - beta2) * g * g
+            S[k, 0, i] = m
+            S[k, 1, i] = v
+            vhat = v / c2
+            if eps_hat == 0:
+                den = math.sqrt(vhat) + eps
+                step = alpha_t * (m / c1) / den if den > 0.0 else 0.0
+                H[k, i] = den / alpha_t
+            else:
+                den = math.sqrt(v) + eps
+                step = step_scale * m / den if den > 0.0 else 0.0
+                H[k, i] = den / (alpha_t * sc2)
+            V[k, i] = vhat
+            X[k, i] -= step
+            a = abs(step)
+            if a > big:
+                big = a
+        return big, b1t
+
+    return _adam_step
+
+
+_ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, schedule=(THEOREM, CONSTANT), bias=(0, 1, 2),
+                          eps_hat=(0, 1))
+
+
+@dataclass(frozen=True)
+class Adam(Learner):
+    r"""Adam (Kingma & Ba, ICLR 2015, arXiv 1412.6980v9).
+
+    With ``schedule="theorem"`` (the default) this is the algorithm analysed in
+    Theorem 4.1 (THEORY.md section 3)::
+
+        alpha_t = alpha / sqrt(t),   beta1_t = beta1 * lam^(t-1)
+        m_t = beta1_t m_{t-1} + (1 - beta1_t) g_t
+        v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+        m_hat_t = m_t / (1 - beta1^t)       # constant beta1, as in the paper's proof
+        v_hat_t = v_t / (1 - beta2^t)
+        theta_{t+1} = Proj(theta_t - alpha_t m_hat_t / (sqrt(v_hat_t) + eps))
+
+    With ``schedule="constant"`` alpha_t = alpha, and with lam = 1 (its default
+    there) it is Algorithm 1 exactly (THEORY.md section 2), which is also what
+    ``torch.optim.Adam`` computes.
+
+    Parameters
+    ----------
+    alpha : float > 0
+    beta1, beta2 : float in [0, 1)
+    eps : float >= 0
+        0 is the analysis' setting.
+    lam : float in (0, 1], optional
+        Decay of beta1_t.  Default: 1 - 1e-8 for ``schedule="theorem"`` (the
+        paper's suggestion), 1 for ``schedule="constant"``.
+    schedule : {"theorem", "constant"}
+    bias_correction : {"paper", "none", "current"}
+        Implementations disagree here.  ``"paper"`` divides by 1 - beta1^t with
+        the constant beta1 (the text of Theorem 4.1, which no framework offers);
+        ``"none"`` is Reddi et al.'s Adam; ``"current"`` uses 1 - beta1_t^t.
+    eps_mode : {"paper", "hat"}
+        ``"paper"``: eps outside sqrt(v_hat) (Algorithm 1, torch).  ``"hat"``:
+        the "efficient form" with a constant eps-hat, theta -= alpha_t
+        sqrt(1 - beta2^t)/(1 - beta1^t) m_t/(sqrt(v_t) + eps) (TensorFlow 1, river).
+
+    Examples
+    --------
+    >>> import regretlab as rl
+    >>> rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1).lam
+    0.99999999
+    """
+
+    alpha: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    lam: float | None = None
+    schedule: str = "theorem"
+    bias_correction: str = "paper"
+    eps_mode: str = "paper"
+
+    n_slots = 2
+    n_scalars = 4
+    _param_names = ("alpha", "beta1", "beta2", "eps", "lam")
+
+    def __post_init__(self):
+        w = "Adam: "
+        _common(self, w)
+        if self.lam is None:
+            _set(self, "lam", 1.0 - 1e-8 if self.schedule == "theorem" else 1.0)
+        _set(self, "lam", V.real("lam", self.lam, 0.0, 1.0, lo_open=True, where=w))
+        V.choice("bias_correction", self.bias_correction, tuple(_BIAS), where=w)
+        V.choice("eps_mode", self.eps_mode, tuple(_EPS_MODE), where=w)
+
+    def _spec(self):
+        return _ADAM_SPECS[(_SCHEDULES[self.schedule], _BIAS[self.bias_correction], _EPS_MODE[self.eps_mode])]
+
+
+# =============================================================== AMSGrad
+
+def _make_amsgrad_step(schedule, corrected):
+    def _amsgrad_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha = P[k, 0]
+        beta1 = P[k, 1]
+        beta2 = P[k, 2]
+        eps = P[k, 3]
+        lam = P[k, 4]
+        if t == 1:
+            Z[k, 0] = beta1
+            Z[k, 1] = beta2
+            Z[k, 2] = 1.0
+        else:
+            Z[k, 0] *= beta1
+            Z[k, 1] *= beta2
+            Z[k, 2] *= lam
+        b1t = beta1 * Z[k, 2]
+        alpha_t = _alpha_t(schedule, alpha, t)
+        if corrected == 1:
+            c1 = 1.0 - Z[k, 0]
+            c2 = 1.0 - Z[k, 1]
+        else:
+            c1 = 1.0
+            c2 = 1.0
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            m = b1t * S[k, 0, i] + (1.0 - b1t) * g
+            v = beta2 * S[k, 1, i] + (1.0 - beta2) * g * g
+            vmax = S[k, 2, i]
+            if v > vmax:
+                vmax = v
+            S[k, 0, i] = m
+            S[k, 1, i] = v
+            S[k, 2, i] = vmax
+            if corrected == 1:
+                vhat = vmax / c2
+                a = math.sqrt(vhat) + eps
+                step = alpha_t * (m / c1) / a if a > 0.0 else 0.0
+            else:
+                vhat = vmax
+                a = math.sqrt(vmax) + eps
+                step = alpha_t * m / a if a > 0.0 else 0.0
+            H[k, i] = a / alpha_t
+            V[k, i] = vhat
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, b1t
+
+    return _amsgrad_step
+
+
+_AMSGRAD_SPECS = _specialise("_AMSGradSpec", _make_amsgrad_step, schedule=(THEOREM, CONSTANT), corrected=(0, 1))
+
+_AMS_VARIANT = {"paper": 0, "corrected": 1}
+_PROJECTION = ("weighted", "euclidean")
+
+
+@dataclass(frozen=True)
+class AMSGrad(Learner):
+    r"""AMSGrad (Reddi, Kale & Kumar, ICLR 2018, Algorithm 2; THEORY.md section 5)::
+
+        m_t = beta1_t m_{t-1} + (1 - beta1_t) g_t,   beta1_t = beta1 lam^(t-1)
+        v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+        v_hat_t = max(v_hat_{t-1}, v_t)
+        theta_{t+1} = Pi_{X, sqrt(V_hat_t)}(theta_t - alpha_t m_t / (sqrt(v_hat_t) + eps))
+
+    No bias correction in the paper (``variant="paper"``).
+    ``variant="corrected"`` takes the max over the raw v and bias-corrects
+    afterwards, as torch.optim.Adam(amsgrad=True) and river do:
+    theta -= alpha_t (m_t/(1 - beta1^t)) / (sqrt(v_hat_t/(1 - beta2^t)) + eps).
+
+    ``projection="weighted"`` (default) is the paper's weighted projection with
+    the weights sqrt(v_hat) + eps; on a box it is clipping.  A coordinate with
+    weight 0 (no gradient yet, eps = 0) makes that round's projection Euclidean.
+    Defaults: alpha_t = alpha/sqrt(t), lam = 1 (beta1_t = beta1 satisfies
+    beta1_t <= beta1 of Theorem 4), eps = 0.
+    """
+
+    alpha: float = 0.001
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 0.0
+    lam: float = 1.0
+    schedule: str = "theorem"
+    variant: str = "paper"
+    projection: str = "weighted"
+
+    n_slots = 3
+    n_scalars = 3
+    _param_names = ("alpha", "beta1", "beta2", "eps", "lam")
+
+    def __post_init__(self):
+        w = "AMSGrad: "
+        _common(self, w)
+        _set(self, "lam", V.real("lam", self.lam, 0.0, 1.0, lo_open=True, where=w))
+        V.choice("variant", self.variant, tuple(_AMS_VARIANT), where=w)
+        V.choice("projection", self.projection, _PROJECTION, where=w)
+
+    @property
+    def weighted_projection(self):
+        return self.projection == "weighted"
+
+    def _spec(self):
+        return _AMSGRAD_SPECS[(_SCHEDULES[self.schedule], _AMS_VARIANT[self.variant])]
+
+
+# =============================================================== AdaMax
+
+def _make_adamax_step(schedule):
+    def _adamax_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha = P[k, 0]
+        beta1 = P[k, 1]
+        beta2 = P[k, 2]
+        eps = P[k, 3]
+        if t == 1:
+            Z[k, 0] = beta1
+        else:
+            Z[k, 0] *= beta1
+        alpha_t = _alpha_t(schedule, alpha, t)
+        lr = alpha_t / (1.0 - Z[k, 0])
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            m = beta1 * S[k, 0, i] + (1.0 - beta1) * g
+            u = beta2 * S[k, 1, i]
+            ag = abs(g) + eps
+            if ag > u:
+                u = ag
+            S[k, 0, i] = m
+            S[k, 1, i] = u
+            step = lr * m / u if u > 0.0 else 0.0
+            H[k, i] = u / alpha_t
+            V[k, i] = u * u
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, beta1
+
+    return _adamax_step
+
+
+_ADAMAX_SPECS = _specialise("_AdaMaxSpec", _make_adamax_step, schedule=(THEOREM, CONSTANT))
+
+
+@dataclass(frozen=True)
+class AdaMax(Learner):
+    r"""AdaMax (Kingma & Ba, section 7.1; THEORY.md section 6)::
+
+        m_t = beta1 m_{t-1} + (1 - beta1) g_t
+        u_t = max(beta2 u_{t-1}, |g_t| + eps)
+        theta_{t+1} = Proj(theta_t - (alpha_t/(1 - beta1^t)) m_t / u_t)
+
+    eps = 0 is the paper (|Delta_t| <= alpha); torch.optim.Adamax puts its eps
+    inside the max as written.  A coordinate with u = 0 (all its gradients were 0)
+    is left unchanged instead of computing 0/0.  ``V`` records u_t^2.
+    """
+
+    alpha: float = 0.002
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 0.0
+    schedule: str = "constant"
+
+    n_slots = 2
+    n_scalars = 1
+    _param_names = ("alpha", "beta1", "beta2", "eps")
+
+    def __post_init__(self):
+        _common(self, "AdaMax: ")
+
+    def _spec(self):
+        return _ADAMAX_SPECS[(_SCHEDULES[self.schedule],)]
+
+
+# =============================================================== AdaGrad
+
+def _make_adagrad_step(schedule):
+    def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha = P[k, 0]
+        delta = P[k, 1]
+        alpha_t = _alpha_t(schedule, alpha, t)
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            n = S[k, 0, i] + g * g
+            S[k, 0, i] = n
+            den = delta + math.sqrt(n)
+            step = alpha_t * g / den if den > 0.0 else 0.0
+            H[k, i] = den / alpha_t
+            V[k, i] = n
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, 0.0
+
+    return _adagrad_step
+
+
+_ADAGRAD_SPECS = _specialise("_AdaGradSpec", _make_adagrad_step, schedule=(THEOREM, CONSTANT))
+
+
+@dataclass(frozen=True)
+class AdaGrad(Learner):
+    r"""Diagonal AdaGrad (Duchi, Hazan & Singer, JMLR 2011; THEORY.md section 7)::
+
+        theta_{t+1,i} = Proj(theta_{t,i} - alpha g_{t,i} / (delta + ||g_{1:t,i}||_2))
+
+    ``V`` records the accumulator sum_s g_{s,i}^2.  The bound of THEORY.md is
+    tightest with alpha = D_inf/sqrt(2).
+    """
+
+    alpha: float = 0.01
+    delta: float = 0.0
+    schedule: str = "constant"
+
+    n_slots = 1
+    _param_names = ("alpha", "delta")
+
+    def __post_init__(self):
+        _common(self, "AdaGrad: ")
+        _set(self, "delta", V.real("delta", self.delta, 0.0, math.inf, hi_open=True, where="AdaGrad: "))
+
+    def _spec(self):
+        return _ADAGRAD_SPECS[(_SCHEDULES[self.schedule],)]
+
+
+# =============================================================== RMSProp
+
+def _make_rmsprop_step(schedule):
+    def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha = P[k, 0]
+        beta2 = P[k, 1]
+        eps = P[k, 2]
+        alpha_t = _alpha_t(schedule, alpha, t)
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            v = beta2 * S[k, 0, i] + (1.0 - beta2) * g * g
+            S[k, 0, i] = v
+            den = math.sqrt(v) + eps
+            step = alpha_t * g / den if den > 0.0 else 0.0
+            H[k, i] = den / alpha_t
+            V[k, i] = v
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, 0.0
+
+    return _rmsprop_step
+
+
+_RMSPROP_SPECS = _specialise("_RMSPropSpec", _make_rmsprop_step, schedule=(THEOREM, CONSTANT))
+
+
+@dataclass(frozen=True)
+class RMSProp(Learner):
+    r"""RMSProp (Tieleman & Hinton 2012, as in torch.optim.RMSprop without momentum)::
+
+        v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+        theta_{t+1} = Proj(theta_t - alpha_t g_t / (sqrt(v_t) + eps))
+
+    Adam with beta1 = 0 and no bias correction; Gamma_{t,i} can be negative
+    (Reddi et al. section 3).
+    """
+
+    alpha: float = 0.01
+    beta2: float = 0.99
+    eps: float = 1e-8
+    schedule: str = "constant"
+
+    n_slots = 1
+    _param_names = ("alpha", "beta2", "eps")
+
+    def __post_init__(self):
+        _common(self, "RMSProp: ")
+
+    def _spec(self):
+        return _RMSPROP_SPECS[(_SCHEDULES[self.schedule],)]
+
+
+# =============================================================== OGD
+
+def _make_ogd_step(schedule):
+    def _ogd_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha_t = _alpha_t(schedule, P[k, 0], t)
+        big = 0.0
+        inv = 1.0 / alpha_t
+        for i in range(X.shape[1]):
+            step = alpha_t * G[k, i]
+            H[k, i] = inv
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, 0.0
+
+    return _ogd_step
+
+
+_OGD_SPECS = _specialise("_OGDSpec", _make_ogd_step, schedule=(THEOREM, CONSTANT))
+
+
+@dataclass(frozen=True)
+class OGD(Learner):
+    r"""Projected online gradient descent (Zinkevich, ICML 2003; THEORY.md section 7)::
+
+        theta_{t+1} = Proj(theta_t - eta_t g_t),   eta_t = alpha/sqrt(t)  (schedule="theorem")
+
+    R(T) <= D^2 sqrt(T)/(2 alpha) + alpha G^2 (sqrt(T) - 1/2); with
+    alpha = D/G, R(T) <= (3/2) G D sqrt(T).
+    """
+
+    alpha: float = 0.1
+    schedule: str = "theorem"
+
+    _param_names = ("alpha",)
+
+    def __post_init__(self):
+        _common(self, "OGD: ")
+
+    def _spec(self):
+        return _OGD_SPECS[(_SCHEDULES[self.schedule],)]
+
+
+# =============================================================== AdamNC
+
+def _make_adamnc_step(schedule):
+    def _adamnc_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha = P[k, 0]
+        beta1 = P[k, 1]
+        eps = P[k, 2]
+        lam = P[k, 3]
+        if t == 1:
+            Z[k, 0] = 1.0
+        else:
+            Z[k, 0] *= lam
+        b1t = beta1 * Z[k, 0]
+        alpha_t = _alpha_t(schedule, alpha, t)
+        w = 1.0 / t
+        keep = 1.0 - w
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            m = b1t * S[k, 0, i] + (1.0 - b1t) * g
+            v = keep * S[k, 1, i] + w * g * g
+            S[k, 0, i] = m
+            S[k, 1, i] = v
+            a = math.sqrt(v) + eps
+            step = alpha_t * m / a if a > 0.0 else 0.0
+            H[k, i] = a / alpha_t
+            V[k, i] = v
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, b1t
+
+    return _adamnc_step
+
+
+_ADAMNC_SPECS = _specialise("_AdamNCSpec", _make_adamnc_step, schedule=(THEOREM, CONSTANT))
+
+
+@dataclass(frozen=True)
+class AdamNC(Learner):
+    r"""AdamNC (Reddi et al., ICLR 2018, section 5): Adam with beta2_t = 1 - 1/t::
+
+        m_t = beta1_t m_{t-1} + (1 - beta1_t) g_t
+        v_t = (1 - 1/t) v_{t-1} + (1/t) g_t^2        # = mean of g_1^2 .. g_t^2
+        theta_{t+1} = Pi_{X, sqrt(V_t)}(theta_t - alpha_t m_t / (sqrt(v_t) + eps))
+
+    No bias correction (v_t is already an average).
+    """
+
+    alpha: float = 0.001
+    beta1: float = 0.9
+    eps: float = 0.0
+    lam: float = 1.0
+    schedule: str = "theorem"
+    projection: str = "weighted"
+
+    n_slots = 2
+    n_scalars = 1
+    _param_names = ("alpha", "beta1", "eps", "lam")
+
+    def __post_init__(self):
+        w = "AdamNC: "
+        _common(self, w)
+        _set(self, "lam", V.real("lam", self.lam, 0.0, 1.0, lo_open=True, where=w))
+        V.choice("projection", self.projection, _PROJECTION, where=w)
+
+    @property
+    def weighted_projection(self):
+        return self.projection == "weighted"
+
+    def _spec(self):
+        return _ADAMNC_SPECS[(_SCHEDULES[self.schedule],)]
+
+
+# =============================================================== Nesterov SGD
+
+def _make_nesterov_step(schedule):
+    def _nesterov_step(spec, P, k, S, Z, X, G, H, V, t):
+        alpha_t = _alpha_t(schedule, P[k, 0], t)
+        mu = P[k, 1]
+        inv = 1.0 / alpha_t
+        big = 0.0
+        for i in range(X.shape[1]):
+            g = G[k, i]
+            b = mu * S[k, 0, i] + g
+            S[k, 0, i] = b
+            step = alpha_t * (g + mu * b)
+            H[k, i] = inv
+            X[k, i] -= step
+            s = abs(step)
+            if s > big:
+                big = s
+        return big, mu
+
+    return _nesterov_step
+
+
+_NESTEROV_SPECS = _specialise("_NesterovSpec", _make_nesterov_step, schedule=(THEOREM, CONSTANT))
+
+
+@dataclass(frozen=True)
+class NesterovSGD(Learner):
+    r"""SGD with Nesterov momentum, in torch.optim.SGD's form (nesterov=True, dampening 0)::
+
+        b_t = momentum b_{t-1} + g_t
+        theta_{t+1} = Proj(theta_t - alpha_t (g_t + momentum b_t))
+    """
+
+    alpha: float = 0.01
+    momentum: float = 0.9
+    schedule: str = "constant"
+
+    n_slots = 1
+    _param_names = ("alpha", "momentum")
+
+    def __post_init__(self):
+        _common(self, "NesterovSGD: ")
+        _set(self, "momentum", V.real("momentum", self.momentum, 0.0, 1.0, hi_open=True, where="NesterovSGD: "))
+
+    def _spec(self):
+        return _NESTEROV_SPECS[(_SCHEDULES[self.schedule],)]
+
+
+ALL_LEARNERS = (Adam, AMSGrad, AdaMax, AdaGrad, RMSProp, OGD, AdamNC, NesterovSGD)

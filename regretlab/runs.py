@@ -1,0 +1,189 @@
+"""Run records: the regret curve and the statistics every bound needs, per checkpoint.
+
+A :class:`Runs` holds several seeds (leading axis); a :class:`Run` is one seed and
+returns the same arrays without that axis.  Everything here is data: the
+comparator was computed from the recorded sufficient statistics
+(``regretlab.hindsight``), nothing is replayed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import engine as E
+from .hindsight import comparator
+
+
+class Runs:
+    """Several seeds of one learner on one stream.
+
+    Attributes
+    ----------
+    learner, stream, T
+    seeds : ndarray of uint64, shape (n_seeds,)
+    t : ndarray of int64
+        Checkpoint rounds (increasing, ending at T).
+    loss : (n_seeds, len(t))
+        Cumulative loss sum_{s<=t} f_s(theta_s).
+    best_loss : (n_seeds, len(t))
+        min_{theta in domain} sum_{s<=t} f_s(theta) (exact closed forms, THEORY.md section 8).
+    best_gap : (n_seeds, len(t))
+        Optimality certificate of ``best_loss`` (duality gap; 0 for closed forms).
+    regret : (n_seeds, len(t))
+        R(t) = loss - best_loss.
+    theta : (n_seeds, d)
+        The final iterate theta_{T+1}.
+    best_theta : (n_seeds, d)
+        The comparator's minimiser over rounds 1..T.
+    theta_path : (n_seeds, len(t), d) or None
+        The iterate theta_{t+1} after each checkpoint round (when recorded).
+    stats : dict of (n_seeds, len(t)) arrays
+        ``sum_g_norm`` = sum_i ||g_{1:t,i}||_2; ``sum_sqrt_vhat`` = sum_i sqrt(v_hat_{t,i});
+        ``sum_beta1_h`` = sum_{s<=t} sum_i beta1_s H_{s,i} (H = sqrt(v_hat)/alpha_s for
+        Adam with eps = 0); ``max_g_2``, ``max_g_inf``: largest observed gradient norms;
+        ``gamma_neg``: number of (s, i) with Gamma_{s,i} = H_{s,i} - H_{s-1,i} < 0;
+        ``first_gamma_neg``: first such round (0: none); ``max_step``: max_s ||Delta_s||_inf
+        (before projection); ``spread_inf``, ``spread_2``: max_i and l2 norm of the
+        per-coordinate iterate ranges over theta_1..theta_t (spread_inf is the exact
+        l_inf diameter of the iterates, spread_2 an upper bound of the l2 one);
+        ``lemma_10_3_lhs`` = sum_i sum_{s<=t} |g_{s,i}|/sqrt(s).
+    final : dict of (n_seeds, d) arrays
+        Per coordinate at T: ``sum_g2`` (sum_s g_{s,i}^2), ``vhat``, ``theta_min``, ``theta_max``.
+    """
+
+    _squeeze = False
+
+    @classmethod
+    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, REC, SUFF, THETA, st, sl):
+        self = cls.__new__(cls)
+        self.learner = learner
+        self.stream = stream
+        self.T = int(T)
+        self._seeds = np.array(seeds, dtype=np.uint64)
+        self.t = np.array(ck, dtype=np.int64)
+        self.x0 = np.array(x0)
+        self._loss = np.array(REC[:, :, E.R_LOSS])
+        best, theta_best, gap = comparator(stream, SUFF, self.t[None, :])
+        self._best_loss = np.asarray(best, dtype=float)
+        self._best_gap = np.asarray(gap, dtype=float)
+        self._best_theta = np.array(theta_best[:, -1, :])
+        self._suff = np.array(SUFF)
+        self._theta = np.array(st.X[sl])
+        self._theta_path = None if THETA is None else np.array(THETA)
+        self._stats = {name: np.array(REC[:, :, j]) for j, name in enumerate(E.REC_NAMES) if name != "loss"}
+        self._final = {
+            "sum_g2": np.array(st.AUX[sl, E.X_N2, :]),
+            "vhat": np.array(st.V[sl]),
+            "theta_min": np.array(st.AUX[sl, E.X_MIN, :]),
+            "theta_max": np.array(st.AUX[sl, E.X_MAX, :]),
+        }
+        return self
+
+    # -- shape handling: a Run drops the seed axis
+    def _o(self, a):
+        return None if a is None else (a[0] if self._squeeze else a)
+
+    @property
+    def seeds(self):
+        return self._seeds
+
+    @property
+    def seed(self):
+        return int(self._seeds[0])
+
+    @property
+    def n_seeds(self):
+        return self._seeds.shape[0]
+
+    @property
+    def d(self):
+        return self.stream.d
+
+    @property
+    def loss(self):
+        return self._o(self._loss)
+
+    @property
+    def best_loss(self):
+        return self._o(self._best_loss)
+
+    @property
+    def best_gap(self):
+        return self._o(self._best_gap)
+
+    @property
+    def regret(self):
+        return self._o(self._loss - self._best_loss)
+
+    @property
+    def theta(self):
+        return self._o(self._theta)
+
+    @property
+    def best_theta(self):
+        return self._o(self._best_theta)
+
+    @property
+    def theta_path(self):
+        return self._o(self._theta_path)
+
+    @property
+    def suff(self):
+        return self._o(self._suff)
+
+    @property
+    def stats(self):
+        return {k: self._o(v) for k, v in self._stats.items()}
+
+    @property
+    def final(self):
+        return {k: self._o(v) for k, v in self._final.items()}
+
+    def __len__(self):
+        return self.n_seeds
+
+    def __getitem__(self, i):
+        """The run of the i-th seed."""
+        if not -self.n_seeds <= i < self.n_seeds:
+            raise IndexError(f"seed index {i} out of range for {self.n_seeds} seeds")
+        i = i % self.n_seeds
+        r = Run.__new__(Run)
+        r.__dict__.update(self.__dict__)
+        for name in ("_seeds", "_loss", "_best_loss", "_best_gap", "_best_theta", "_suff", "_theta"):
+            setattr(r, name, getattr(self, name)[i:i + 1])
+        r._theta_path = None if self._theta_path is None else self._theta_path[i:i + 1]
+        r._stats = {k: v[i:i + 1] for k, v in self._stats.items()}
+        r._final = {k: v[i:i + 1] for k, v in self._final.items()}
+        return r
+
+    def __iter__(self):
+        return (self[i] for i in range(self.n_seeds))
+
+    def __repr__(self):
+        kind = "Run" if self._squeeze else f"Runs[{self.n_seeds} seeds]"
+        R = self._loss[:, -1] - self._best_loss[:, -1]
+        return f"<{kind} {self.learner!r} vs {self.stream!r}, T={self.T}, R(T)={np.mean(R):.6g}>"
+
+    def to_frame(self):
+        """A tidy pandas DataFrame: one row per seed x checkpoint."""
+        import pandas as pd
+
+        n, nc = self._loss.shape
+        data = {
+            "learner": self.learner.name,
+            "stream": self.stream.name,
+            "seed": np.repeat(self._seeds, nc),
+            "t": np.tile(self.t, n),
+            "loss": self._loss.ravel(),
+            "best_loss": self._best_loss.ravel(),
+            "best_gap": self._best_gap.ravel(),
+            "regret": (self._loss - self._best_loss).ravel(),
+        }
+        for k, v in self._stats.items():
+            data[k] = v.ravel()
+        return pd.DataFrame(data)
+
+
+class Run(Runs):
+    """One seed of one learner on one stream: the arrays of :class:`Runs` without the seed axis."""
+
+    _squeeze = True
