@@ -33,7 +33,7 @@ def _register(table, kind, spec_cls, fn):
 
 
 def register_learner(spec_cls, step):
-    """Register ``step(spec, P, k, S, Z, X, G, H, V, t) -> (max_abs_step, beta1_t)``.
+    """Register ``step(spec, P, k, S, Z, X, G, H, V, t) -> (max_abs_step, beta1_t, alpha_t)``.
 
     ``P[k]`` holds trial k's hyperparameters, ``S[k, slot, i]`` its per-coordinate
     state and ``Z[k, j]`` its scalar state (both zero at t = 1), ``X[k]`` the iterate theta_t, overwritten with theta_t - Delta_t

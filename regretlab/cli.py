@@ -8,13 +8,15 @@ import sys
 def _verify(args):
     import pandas as pd
 
-    from .verify import reddi_demo
+    from .verification import reddi_demo
 
     table = reddi_demo(T=int(float(args.T)))
-    cols = ["claim", "learner", "status", "R_T", "bound_T", "max_ratio", "gamma_neg_fraction"]
-    with pd.option_context("display.width", 200, "display.max_colwidth", 60):
-        print(table[[c for c in cols if c in table.columns]].to_string(index=False))
-    adam = table[(table.claim == "theorem_4_1") & table.learner.str.startswith("Adam")]
+    cols = ["claim", "learner", "status", "R_T", "bound_T", "max_ratio", "exponent", "gamma_neg_fraction"]
+    shown = table[cols].copy()
+    shown["learner"] = shown["learner"].str.split("(").str[0]
+    with pd.option_context("display.width", 250, "display.max_colwidth", 80, "display.precision", 4):
+        print(shown.to_string(index=False))
+    adam = table[table.claim == "theorem_4_1"]
     if len(adam):
         print(f"\nTheorem 4.1 on Reddi et al.'s Theorem 1 instance (C = 3): {adam.status.iloc[0]}")
     return 0

@@ -20,23 +20,25 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from ._jit import njit
+import numba
+
+from ._jit import JIT_OPTIONS, njit
 from ._registry import is_registered, learner_step, project, stream_round
 from .learners import Learner
 from .streams import Stream
 
 # Per-trial scalar accumulators ACC[k, .]
-A_LOSS, A_MAXG2, A_MAXGINF, A_GNEG, A_MAXSTEP, A_SUMB1H, A_L103, A_FIRSTNEG = range(8)
-N_ACC = 8
+A_LOSS, A_MAXG2, A_MAXGINF, A_GNEG, A_MAXSTEP, A_SUMB1H, A_L103, A_FIRSTNEG, A_L104 = range(9)
+N_ACC = 9
 # Per-trial, per-coordinate bookkeeping AUX[k, ., i]
-X_HPREV, X_N2, X_MIN, X_MAX = range(4)
-N_AUX = 4
+X_HPREV, X_N2, X_MIN, X_MAX, X_PREV = range(5)
+N_AUX = 5
 # Checkpoint records REC[k, c, .]
 (R_LOSS, R_SUM_GNORM, R_SUM_SQRT_V, R_SUM_B1H, R_MAX_G2, R_MAX_GINF, R_GNEG, R_MAX_STEP,
- R_D_INF, R_D_2, R_L103, R_FIRSTNEG) = range(12)
-N_REC = 12
+ R_D_INF, R_D_2, R_L103, R_FIRSTNEG, R_L104) = range(13)
+N_REC = 13
 REC_NAMES = ("loss", "sum_g_norm", "sum_sqrt_vhat", "sum_beta1_h", "max_g_2", "max_g_inf", "gamma_neg",
-             "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg")
+             "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg", "lemma_10_4_lhs")
 
 ERR_LOSS, ERR_GRAD, ERR_ITERATE = 1, 2, 3
 _ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t"}
@@ -64,8 +66,7 @@ class _Records(NamedTuple):
     THETA: np.ndarray  # (n, nc, d) or (n, 0, d) when not recorded
 
 
-@njit
-def _play_kernel(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t0, err):
+def _play_kernel_py(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t0, err):
     """Play rounds t0 .. ck[c1-1] for every trial, recording checkpoints c0 .. c1-1.
 
     Returns the next round to play.  On a non-finite value it fills
@@ -97,6 +98,7 @@ def _play_kernel(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t
         sumb1h = ACC[k, A_SUMB1H]
         l103 = ACC[k, A_L103]
         firstneg = ACC[k, A_FIRSTNEG]
+        l104 = ACC[k, A_L104]
         t = t0
         for c in range(c0, c1):
             t_end = ck[c]
@@ -130,24 +132,31 @@ def _play_kernel(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t
                         AUX[k, X_MIN, i] = x
                     if x > AUX[k, X_MAX, i]:
                         AUX[k, X_MAX, i] = x
+                    AUX[k, X_PREV, i] = x
                 loss_sum += loss
                 if g2 > maxg2:
                     maxg2 = g2
                 if ginf > maxginf:
                     maxginf = ginf
-                l103 += g1 / math.sqrt(t)
-                big, b1t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
+                inv_sqrt_t = 1.0 / math.sqrt(t)
+                l103 += g1 * inv_sqrt_t
+                big, b1t, alpha_t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
                 if big > maxstep:
                     maxstep = big
-                project(dspec, X, k, H, weighted)
                 neg = 0
                 sb = 0.0
+                s104 = 0.0
                 for i in range(d):
                     h = H[k, i]
                     if h < AUX[k, X_HPREV, i]:
                         neg += 1
                     AUX[k, X_HPREV, i] = h
                     sb += h
+                    delta = AUX[k, X_PREV, i] - X[k, i]
+                    s104 += delta * delta * h
+                # Lemma 10.4's m_hat^2/sqrt(t v_hat) = Delta^2 H/(sqrt(t) alpha_t) when Delta = alpha_t m_hat/sqrt(v_hat)
+                l104 += s104 * inv_sqrt_t / alpha_t
+                project(dspec, X, k, H, weighted)
                 if neg > 0:
                     if gneg == 0.0:
                         firstneg = t
@@ -162,8 +171,22 @@ def _play_kernel(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t
             ACC[k, A_SUMB1H] = sumb1h
             ACC[k, A_L103] = l103
             ACC[k, A_FIRSTNEG] = firstneg
+            ACC[k, A_L104] = l104
             _record(st, rec, k, c)
     return t
+
+
+# Numba pickles every compiled signature into one cache index per function; a user's spec
+# class from a script that another process cannot import would make that index unreadable.
+# So only regretlab's own specs go through the cached kernel; user-registered ones use an
+# uncached twin compiled from the same source (once per process).
+_play_kernel = njit(_play_kernel_py)
+_play_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_kernel_py)
+
+
+def _kernel_for(*specs):
+    own = all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
+    return _play_kernel if own else _play_kernel_uncached
 
 
 @njit
@@ -194,6 +217,7 @@ def _record(st, rec, k, c):
     R[k, c, R_D_2] = math.sqrt(d2)
     R[k, c, R_L103] = st.ACC[k, A_L103]
     R[k, c, R_FIRSTNEG] = st.ACC[k, A_FIRSTNEG]
+    R[k, c, R_L104] = st.ACC[k, A_L104]
     for j in range(st.SUFF.shape[1]):
         rec.SUFF[k, c, j] = st.SUFF[k, j]
     if rec.THETA.shape[1] > 0:
@@ -366,13 +390,14 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     err = np.zeros(4, dtype=np.int64)
     lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
     weighted = bool(L0.weighted_projection)
+    kernel = _kernel_for(lspec, sspec, dspec)
 
     bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
     t = 1
     for a, b in zip(bounds[:-1], bounds[1:]):
         if b <= a:
             continue
-        t = _play_kernel(lspec, sspec, dspec, weighted, P, seeds_all, st, rec, ck, int(a), int(b), int(t), err)
+        t = kernel(lspec, sspec, dspec, weighted, P, seeds_all, st, rec, ck, int(a), int(b), int(t), err)
         if err[0] != 0:
             k = int(err[1])
             L = learners[k // n_seeds]

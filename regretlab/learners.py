@@ -186,7 +186,7 @@ def _make_adam_step(schedule, bias, eps_hat):
             a = abs(step)
             if a > big:
                 big = a
-        return big, b1t
+        return big, b1t, alpha_t
 
     return _adam_step
 
@@ -315,7 +315,7 @@ def _make_amsgrad_step(schedule, corrected):
             s = abs(step)
             if s > big:
                 big = s
-        return big, b1t
+        return big, b1t, alpha_t
 
     return _amsgrad_step
 
@@ -406,7 +406,7 @@ def _make_adamax_step(schedule):
             s = abs(step)
             if s > big:
                 big = s
-        return big, beta1
+        return big, beta1, alpha_t
 
     return _adamax_step
 
@@ -464,7 +464,7 @@ def _make_adagrad_step(schedule):
             s = abs(step)
             if s > big:
                 big = s
-        return big, 0.0
+        return big, 0.0, alpha_t
 
     return _adagrad_step
 
@@ -518,7 +518,7 @@ def _make_rmsprop_step(schedule):
             s = abs(step)
             if s > big:
                 big = s
-        return big, 0.0
+        return big, 0.0, alpha_t
 
     return _rmsprop_step
 
@@ -566,7 +566,7 @@ def _make_ogd_step(schedule):
             s = abs(step)
             if s > big:
                 big = s
-        return big, 0.0
+        return big, 0.0, alpha_t
 
     return _ogd_step
 
@@ -627,7 +627,7 @@ def _make_adamnc_step(schedule):
             s = abs(step)
             if s > big:
                 big = s
-        return big, b1t
+        return big, b1t, alpha_t
 
     return _adamnc_step
 
@@ -689,7 +689,7 @@ def _make_nesterov_step(schedule):
             s = abs(step)
             if s > big:
                 big = s
-        return big, mu
+        return big, mu, alpha_t
 
     return _nesterov_step
 
