@@ -58,3 +58,32 @@ def normal(seed, t, j):
     u1 = uniform(seed, t, 2 * j)
     u2 = uniform(seed, t, 2 * j + 1)
     return math.sqrt(-2.0 * math.log(u1)) * math.cos(_TWO_PI * u2)
+
+
+# --- NumPy twins (vectorised, for regenerating a stream's data outside the kernel) -----------
+
+def _mix64_np(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+def bits_np(seed, t, j):
+    """Vectorised :func:`bits` (uint64 arithmetic wraps in NumPy arrays as in the kernel)."""
+    seed = np.asarray(seed, dtype=np.uint64)
+    t = np.asarray(t, dtype=np.uint64)
+    j = np.asarray(j, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = seed * _GOLDEN + t * _K_T + j * _K_J
+        return _mix64_np(_mix64_np(z) + _GOLDEN)
+
+
+def uniform_np(seed, t, j):
+    return ((bits_np(seed, t, j) >> _S11).astype(np.float64) + 0.5) * _INV53
+
+
+def normal_np(seed, t, j):
+    j = np.asarray(j, dtype=np.int64)
+    u1 = uniform_np(seed, t, 2 * j)
+    u2 = uniform_np(seed, t, 2 * j + 1)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(_TWO_PI * u2)

@@ -60,17 +60,72 @@ def best_quadratic(sum_e, sum_e2, t, target, domain):
     return value, theta
 
 
-def comparator(stream, suff, t):
-    """Comparator values, minimisers and certificates for records ``suff`` (..., n_suff) at rounds ``t``."""
-    if stream.family == "linear":
-        value, theta = best_linear(suff[..., : stream.d], stream.domain)
-    elif stream.family == "quadratic":
-        d = stream.d
-        value, theta = best_quadratic(suff[..., :d], suff[..., d], np.broadcast_to(t, suff.shape[:-1]),
-                                      stream.params["target"], stream.domain)
+def played_rows(stream, seed, T):
+    """The data rows a data stream showed at rounds 1..T for ``seed``: (A, y) with A dense or CSR.
+
+    Sequential streams replay row (t - 1) mod n; random-order streams sample row
+    floor(u(seed, t) n) exactly as the kernel does (NumPy twin of the counter RNG);
+    synthetic streams regenerate their rows with the kernel's own compiled generator.
+    """
+    from . import _rng
+
+    kind = stream._data[0]
+    if kind == "synthetic":
+        import scipy.sparse as sp
+
+        from ._streams_more import _synth_rows
+
+        spec = stream._data[1]
+        indptr, indices, data, y = _synth_rows(spec, np.uint64(seed), int(T))
+        A = sp.csr_matrix((data, indices, indptr), shape=(int(T), stream.d))
+        A.sum_duplicates()
+        return A, y
+    _, X, y, random_order = stream._data
+    n = X.shape[0]
+    t = np.arange(1, T + 1)
+    if random_order:
+        rows = np.minimum((_rng.uniform_np(seed, t, 0) * n).astype(np.int64), n - 1)
     else:
-        hook = getattr(stream, "comparator", None)
-        if hook is None:
-            raise ValueError(f"stream {stream.name!r} has loss family {stream.family!r} without a comparator")
-        return hook(suff, t)
-    return value, theta, np.zeros(np.shape(value))
+        rows = (t - 1) % n
+    return X[rows], y[rows]
+
+
+def comparator(stream, suff, t, seeds=None):
+    """Comparator values, minimisers and certificates at every checkpoint of every trial.
+
+    ``suff``: the recorded stream state (n, len(t), n_state); ``t``: checkpoint rounds;
+    ``seeds``: one per trial (needed by data streams, whose comparator re-reads the rows played).
+    Returns (value (n, len(t)), theta (n, len(t), d), certificate (n, len(t))).
+    """
+    d = stream.d
+    t = np.asarray(t).reshape(-1)
+    if stream.family == "linear":
+        value, theta = best_linear(suff[..., :d], stream.domain)
+        return value, theta, np.zeros(np.shape(value))
+    if stream.family == "quadratic":
+        off = stream.meta.get("suff_offset", 0)
+        shift = stream.meta.get("shift", np.zeros(d))
+        tt = np.broadcast_to(t, suff.shape[:-1])
+        value, theta = best_quadratic(suff[..., off:off + d], suff[..., off + d], tt, shift, stream.domain)
+        return value, theta, np.zeros(np.shape(value))
+    if stream.family in ("absolute", "hinge", "logistic"):
+        from . import solvers
+
+        if seeds is None:
+            raise ValueError(f"the {stream.family} comparator needs the seeds of the runs")
+        n = suff.shape[0]
+        value = np.empty((n, t.size))
+        theta = np.empty((n, t.size, d))
+        cert = np.empty((n, t.size))
+        fn = {"absolute": lambda A, y: solvers.best_absolute(A, stream.domain, t),
+              "hinge": lambda A, y: solvers.best_hinge(A, y, stream.domain, t),
+              "logistic": lambda A, y: solvers.best_logistic(A, y, stream.domain, t)}[stream.family]
+        for k in range(n):
+            A, y = played_rows(stream, int(seeds[k]), int(t[-1]))
+            res = fn(A, y)
+            value[k], theta[k], cert[k] = res.value, res.theta, res.certificate
+        return value, theta, cert
+    hook = getattr(stream, "comparator", None)
+    if hook is None:
+        raise ValueError(f"stream {stream.name!r} has loss family {stream.family!r} without a comparator")
+    return hook(suff, t, seeds)

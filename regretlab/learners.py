@@ -134,7 +134,7 @@ _BIAS = {"paper": 0, "none": 1, "current": 2}
 _EPS_MODE = {"paper": 0, "hat": 1}
 
 
-def _make_adam_step(schedule, bias, eps_hat):
+def _make_adam_step(schedule, bias, eps_hat, lazy):
     # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
     def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, 0]
@@ -168,6 +168,8 @@ def _make_adam_step(schedule, bias, eps_hat):
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
+            if lazy == 1 and g == 0.0:
+                continue  # lazy variant: untouched coordinates keep m, v, theta (and H, V)
             m = b1t * S[k, 0, i] + (1.0 - b1t) * g
             v = beta2 * S[k, 1, i] + (1.0 - beta2) * g * g
             S[k, 0, i] = m
@@ -192,7 +194,7 @@ def _make_adam_step(schedule, bias, eps_hat):
 
 
 _ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, schedule=(THEOREM, CONSTANT), bias=(0, 1, 2),
-                          eps_hat=(0, 1))
+                          eps_hat=(0, 1), lazy=(0, 1))
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,12 @@ class Adam(Learner):
         ``"paper"``: eps outside sqrt(v_hat) (Algorithm 1, torch).  ``"hat"``:
         the "efficient form" with a constant eps-hat, theta -= alpha_t
         sqrt(1 - beta2^t)/(1 - beta1^t) m_t/(sqrt(v_t) + eps) (TensorFlow 1, river).
+    lazy : bool
+        A different algorithm, for sparse gradients: coordinates whose gradient is
+        exactly 0 this round keep m, v and theta unchanged (torch.optim.SparseAdam,
+        river).  Dense Adam (the default) decays m and v of every coordinate every
+        round, so its iterates move even where the gradient is 0.  The engine's
+        bookkeeping stays O(d) per round either way.
 
     Examples
     --------
@@ -247,6 +255,7 @@ class Adam(Learner):
     schedule: str = "theorem"
     bias_correction: str = "paper"
     eps_mode: str = "paper"
+    lazy: bool = False
 
     n_slots = 2
     n_scalars = 4
@@ -260,9 +269,12 @@ class Adam(Learner):
         _set(self, "lam", V.real("lam", self.lam, 0.0, 1.0, lo_open=True, where=w))
         V.choice("bias_correction", self.bias_correction, tuple(_BIAS), where=w)
         V.choice("eps_mode", self.eps_mode, tuple(_EPS_MODE), where=w)
+        V.choice("lazy", self.lazy, (False, True), where=w)
+        _set(self, "lazy", bool(self.lazy))
 
     def _spec(self):
-        return _ADAM_SPECS[(_SCHEDULES[self.schedule], _BIAS[self.bias_correction], _EPS_MODE[self.eps_mode])]
+        return _ADAM_SPECS[(_SCHEDULES[self.schedule], _BIAS[self.bias_correction], _EPS_MODE[self.eps_mode],
+                            int(self.lazy))]
 
 
 # =============================================================== AMSGrad

@@ -27,7 +27,9 @@ class Runs:
     best_loss : (n_seeds, len(t))
         min_{theta in domain} sum_{s<=t} f_s(theta) (exact closed forms, THEORY.md section 8).
     best_gap : (n_seeds, len(t))
-        Optimality certificate of ``best_loss`` (duality gap; 0 for closed forms).
+        Optimality certificate of ``best_loss``: an upper bound on best_loss minus the true
+        minimum (duality or Frank-Wolfe gap; 0 for closed forms).  The regret carries it
+        as its error bar: the true R(t) lies in [regret, regret + best_gap].
     regret : (n_seeds, len(t))
         R(t) = loss - best_loss.
     theta : (n_seeds, d)
@@ -62,11 +64,13 @@ class Runs:
         self.t = np.array(ck, dtype=np.int64)
         self.x0 = np.array(x0)
         self._loss = np.array(REC[:, :, E.R_LOSS])
-        best, theta_best, gap = comparator(stream, SUFF, self.t[None, :])
+        best, theta_best, gap = comparator(stream, SUFF, self.t, seeds)
         self._best_loss = np.asarray(best, dtype=float)
         self._best_gap = np.asarray(gap, dtype=float)
         self._best_theta = np.array(theta_best[:, -1, :])
         self._suff = np.array(SUFF)
+        di = getattr(stream, "dyn_index", None)
+        self._dyn_best = None if di is None else np.array(SUFF[:, :, di])
         self._theta = np.array(st.X[sl])
         self._theta_path = None if THETA is None else np.array(THETA)
         self._stats = {name: np.array(REC[:, :, j]) for j, name in enumerate(E.REC_NAMES) if name != "loss"}
@@ -115,6 +119,16 @@ class Runs:
         return self._o(self._loss - self._best_loss)
 
     @property
+    def dynamic_regret(self):
+        """Dynamic regret against the per-round minimisers: loss - sum_{s<=t} min_theta f_s(theta).
+
+        None for streams whose per-round minimum has no closed form; +inf on an
+        unbounded domain with linear losses.  Always >= the static regret."""
+        if self._dyn_best is None:
+            return None
+        return self._o(self._loss - self._dyn_best)
+
+    @property
     def theta(self):
         return self._o(self._theta)
 
@@ -150,6 +164,7 @@ class Runs:
         r.__dict__.update(self.__dict__)
         for name in ("_seeds", "_loss", "_best_loss", "_best_gap", "_best_theta", "_suff", "_theta"):
             setattr(r, name, getattr(self, name)[i:i + 1])
+        r._dyn_best = None if self._dyn_best is None else self._dyn_best[i:i + 1]
         r._theta_path = None if self._theta_path is None else self._theta_path[i:i + 1]
         r._stats = {k: v[i:i + 1] for k, v in self._stats.items()}
         r._final = {k: v[i:i + 1] for k, v in self._final.items()}
@@ -178,6 +193,8 @@ class Runs:
             "best_gap": self._best_gap.ravel(),
             "regret": (self._loss - self._best_loss).ravel(),
         }
+        if self._dyn_best is not None:
+            data["dynamic_regret"] = (self._loss - self._dyn_best).ravel()
         for k, v in self._stats.items():
             data[k] = v.ravel()
         return pd.DataFrame(data)

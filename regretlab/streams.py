@@ -14,6 +14,7 @@ import numpy as np
 from . import _rng
 from . import _validate as V
 from .domains import Ball, Box, Domain, Unconstrained
+from ._domdata import _dist2_to_domain, _dom, _max_linear_dense
 from ._registry import register_stream
 
 
@@ -32,7 +33,8 @@ class Stream:
         Declared bounds on ||grad f_t(theta)||_2 and ||.||_inf over the whole
         domain, or None where no a-priori bound exists.
     family : str
-        Loss family: ``"linear"`` or ``"quadratic"`` (fixes the comparator).
+        Loss family: ``"linear"``, ``"quadratic"``, ``"absolute"``, ``"hinge"`` or
+        ``"logistic"`` (fixes the comparator).
     horizon : int or None
         The largest T this stream can play (None: unbounded).
     params : dict
@@ -52,6 +54,8 @@ class Stream:
         self.params = dict(params)
         self.horizon = horizon
         self.meta = dict(meta or {})
+        #: index of the state slot accumulating sum_s min_theta f_s(theta) (dynamic regret), or None
+        self.dyn_index = None
 
     def _spec(self):
         return self._kernel_spec
@@ -81,15 +85,20 @@ class _PeriodicSpec(NamedTuple):
     small: float
     period: int
     phase: int  # 1 % period, precomputed so the kernel does one integer division per round
+    dyn: float  # min over the domain of <(1, .., 1), theta> ... for g = big: big * dyn_big
+    dyn_small: float  # ... and for g = -small
 
 
 def _periodic_round(spec, seed, t, X, k, G, SUFF):
-    g = spec.big if t % spec.period == spec.phase else -spec.small
+    big = t % spec.period == spec.phase
+    g = spec.big if big else -spec.small
+    d = X.shape[1]
     loss = 0.0
-    for i in range(X.shape[1]):
+    for i in range(d):
         G[k, i] = g
         SUFF[k, i] += g
         loss += g * X[k, i]
+    SUFF[k, d] += spec.dyn if big else spec.dyn_small
     return loss
 
 
@@ -113,10 +122,16 @@ def periodic_linear(big, small, period, *, domain=None, x0=None):
     if x0 is None:
         x0 = domain.project(np.ones(domain.d))
     G, G_inf = _linear_bounds(domain, max(abs(big), abs(small)), domain.d)
-    return Stream(
-        "periodic_linear", _PeriodicSpec(big, small, period, 1 % period), domain, x0, G, G_inf, "linear", domain.d,
-        {"big": big, "small": small, "period": period},
+    ones = np.ones(domain.d)
+    dd = _dom(domain)
+    dyn_big = -_max_linear_dense(dd, ones, -big)
+    dyn_small = -_max_linear_dense(dd, ones, small)
+    s = Stream(
+        "periodic_linear", _PeriodicSpec(big, small, period, 1 % period, dyn_big, dyn_small), domain, x0, G, G_inf,
+        "linear", domain.d + 1, {"big": big, "small": small, "period": period},
     )
+    s.dyn_index = domain.d
+    return s
 
 
 def reddi(C=3.0, *, domain=None, x0=None):
@@ -137,15 +152,18 @@ def reddi(C=3.0, *, domain=None, x0=None):
 
 class _SignSpec(NamedTuple):
     scale: float
+    radius: float
 
 
 def _sign_round(spec, seed, t, X, k, G, SUFF):
+    d = X.shape[1]
     loss = 0.0
-    for i in range(X.shape[1]):
+    for i in range(d):
         g = spec.scale * _rng.sign(seed, t, i)
         G[k, i] = g
         SUFF[k, i] += g
         loss += g * X[k, i]
+    SUFF[k, d] -= spec.radius * spec.scale * d  # min over the box of <g, theta> = -r G d
     return loss
 
 
@@ -166,8 +184,10 @@ def random_sign(d=1, radius=1.0, G=1.0, *, x0=None):
     domain = Box(-radius, radius, d=d)
     if x0 is None:
         x0 = np.zeros(d)
-    return Stream("random_sign", _SignSpec(G), domain, x0, G * math.sqrt(d), G, "linear", d,
-                  {"d": d, "radius": radius, "G": G})
+    s = Stream("random_sign", _SignSpec(G, radius), domain, x0, G * math.sqrt(d), G, "linear", d + 1,
+               {"d": d, "radius": radius, "G": G})
+    s.dyn_index = d
+    return s
 
 
 def expected_sign_regret(T, d=1, radius=1.0, G=1.0):
@@ -190,15 +210,18 @@ def expected_sign_regret(T, d=1, radius=1.0, G=1.0):
 
 class _ArraySpec(NamedTuple):
     grads: np.ndarray  # (T, d)
+    dyn: np.ndarray  # (T,) min over the domain of <g_t, theta>, precomputed
 
 
 def _array_round(spec, seed, t, X, k, G, SUFF):
+    d = X.shape[1]
     loss = 0.0
-    for i in range(X.shape[1]):
+    for i in range(d):
         g = spec.grads[t - 1, i]
         G[k, i] = g
         SUFF[k, i] += g
         loss += g * X[k, i]
+    SUFF[k, d] += spec.dyn[t - 1]
     return loss
 
 
@@ -225,8 +248,13 @@ def linear(grads, *, domain=None, x0=None):
         x0 = domain.project(np.zeros(d))
     G = float(np.max(np.linalg.norm(grads, axis=1)))
     G_inf = float(np.max(np.abs(grads)))
-    return Stream("linear", _ArraySpec(grads), domain, x0, G, G_inf, "linear", d,
-                  {"T_max": grads.shape[0], "d": d}, horizon=grads.shape[0])
+    from .hindsight import best_linear
+
+    dyn = np.ascontiguousarray(best_linear(grads, domain)[0], dtype=np.float64)
+    s = Stream("linear", _ArraySpec(grads, dyn), domain, x0, G, G_inf, "linear", d + 1,
+               {"T_max": grads.shape[0], "d": d}, horizon=grads.shape[0])
+    s.dyn_index = d
+    return s
 
 
 # ------------------------------------------------------------------ quadratic with noisy targets
@@ -234,6 +262,7 @@ def linear(grads, *, domain=None, x0=None):
 class _QuadSpec(NamedTuple):
     target: np.ndarray
     sigma: float
+    dom: object
 
 
 def _quad_round(spec, seed, t, X, k, G, SUFF):
@@ -242,12 +271,15 @@ def _quad_round(spec, seed, t, X, k, G, SUFF):
     sq = 0.0
     for i in range(d):
         e = spec.sigma * _rng.normal(seed, t, i) if spec.sigma > 0.0 else 0.0
-        g = X[k, i] - (spec.target[i] + e)
-        G[k, i] = g
-        loss += 0.5 * g * g
+        G[k, i] = spec.target[i] + e  # z_t, kept here for the per-round minimum below
         SUFF[k, i] += e
         sq += e * e
     SUFF[k, d] += sq
+    SUFF[k, d + 1] += 0.5 * _dist2_to_domain(spec.dom, G[k])
+    for i in range(d):
+        g = X[k, i] - G[k, i]
+        G[k, i] = g
+        loss += 0.5 * g * g
     return loss
 
 
@@ -288,5 +320,26 @@ def quadratic(target=0.0, sigma=1.0, *, d=None, domain=None, x0=None):
         elif isinstance(domain, Ball):
             G = float(np.linalg.norm(domain.center - target) + domain.radius)
             G_inf = float(np.max(np.abs(domain.center - target)) + domain.radius)
-    return Stream("quadratic", _QuadSpec(target, sigma), domain, x0, G, G_inf, "quadratic", d + 1,
-                  {"target": target, "sigma": sigma, "d": d})
+    s = Stream("quadratic", _QuadSpec(target, sigma, _dom(domain)), domain, x0, G, G_inf, "quadratic", d + 2,
+               {"target": target, "sigma": sigma, "d": d}, meta={"shift": target, "suff_offset": 0})
+    s.dyn_index = d + 1
+    return s
+
+
+from ._streams_more import (  # noqa: E402  (they subclass nothing here, but build on Stream)
+    absolute,
+    digits,
+    drifting_logistic,
+    drifting_quadratic,
+    hinge,
+    logistic,
+    momentum_adversary,
+    periodic_quadratic,
+    quadratic_data,
+    reddi_stochastic,
+    sparse_linear,
+    sparse_logistic,
+    stochastic_linear,
+    switching_quadratic,
+    synthetic_logistic,
+)
