@@ -1,39 +1,188 @@
-"""The ``regretlab`` command line.  User errors print one line and exit with status 2."""
+"""The ``regretlab`` command line.
+
+    regretlab run adam reddi --T 1e6 --seeds 8 --plot regret.png
+    regretlab sweep sweep.toml --out results/ [--dask [ADDRESS]] [--workers N]
+    regretlab verify [--quick] [--out reports/verify]
+    regretlab plot results/ --out regret.png
+    regretlab report results/ --out report.md
+
+User errors print one line and exit with status 2, never a traceback.
+"""
 from __future__ import annotations
 
 import argparse
+import ast
+import math
+import os
 import sys
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _value(text):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _params(items, what):
+    out = {}
+    for item in items or ():
+        if "=" not in item:
+            raise ValueError(f"--{what} takes key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = _value(v.strip())
+    return out
+
+
+def _lookup(name, table, what):
+    import difflib
+
+    by_lower = {k.lower(): k for k in table}
+    key = by_lower.get(name.lower())
+    if key is None:
+        m = difflib.get_close_matches(name.lower(), list(by_lower), n=1)
+        hint = f" (did you mean {by_lower[m[0]]!r}?)" if m else ""
+        raise ValueError(f"unknown {what} {name!r}{hint}; valid: {', '.join(sorted(table))}")
+    return table[key]
+
+
+def _count(text, what):
+    try:
+        v = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(v) or not v.is_integer() or v < 1:
+        raise ValueError(f"{what} must be a positive integer (1e6 is accepted), got {text!r}")
+    return int(v)
+
+
+def _run(args):
+    import numpy as np
+
+    from . import experiments as X
+    from .engine import play
+    from .verification import verify
+
+    L = _lookup(args.learner, X.LEARNERS, "learner")(**_params(args.set, "set"))
+    S = _lookup(args.stream, X.STREAMS, "stream")(**_params(args.stream_set, "stream-set"))
+    T = _count(args.T, "--T")
+    n = _count(args.seeds, "--seeds")
+    runs = play(L, S, T, seeds=range(n))
+    R = runs.regret[:, -1]
+    print(f"{L!r} vs {S!r}, T = {T}, {n} seed(s)")
+    print(f"R(T) = {np.mean(R):.6g} (min {np.min(R):.6g}, max {np.max(R):.6g}); R/T = {np.mean(R) / T:.4g}; "
+          f"R/sqrt(T) = {np.mean(R) / math.sqrt(T):.4g}")
+    table = verify(runs)
+    table = table[~table.status.str.startswith("not applicable")]
+    for _, row in table.iterrows():
+        print(f"  {row.claim:22s} {row.status}")
+    if args.plot:
+        from . import plots
+
+        fig = plots.regret(runs, bounds=[b for b in ("theorem_4_1", "amsgrad_theorem_4", "ogd", "adagrad")])
+        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        print(f"wrote {args.plot}")
+    return 0
+
+
+def _sweep(args):
+    from .experiments import run_sweep
+
+    executor = "dask" if args.dask is not None else ("serial" if args.serial else "local")
+    address = args.dask if args.dask not in (None, "") else None
+    res = run_sweep(args.spec, args.out, executor=executor, workers=args.workers, dask_address=address,
+                    quiet=args.quiet)
+    print(f"{res['tasks']} task(s) ({res['runs']} runs): {res['run']} run, {res['skipped']} already done -> "
+          f"{res['out']}")
+    return 0
+
+
 def _verify(args):
-    import pandas as pd
+    from .report import run_verification
 
-    from .verification import reddi_demo
+    out = run_verification(args.out, quick=args.quick, quiet=args.quiet)
+    print(out["summary"])
+    print(f"\nwrote {out['report']}")
+    return 0
 
-    table = reddi_demo(T=int(float(args.T)))
-    cols = ["claim", "learner", "status", "R_T", "bound_T", "max_ratio", "exponent", "gamma_neg_fraction"]
-    shown = table[cols].copy()
-    shown["learner"] = shown["learner"].str.split("(").str[0]
-    with pd.option_context("display.width", 250, "display.max_colwidth", 80, "display.precision", 4):
-        print(shown.to_string(index=False))
-    adam = table[table.claim == "theorem_4_1"]
-    if len(adam):
-        print(f"\nTheorem 4.1 on Reddi et al.'s Theorem 1 instance (C = 3): {adam.status.iloc[0]}")
+
+def _plot(args):
+    from . import plots
+    from .experiments import load
+
+    table = load(args.results)
+    if table.empty:
+        raise ValueError(f"{args.results!r} holds no finished runs")
+    fig = plots.sweep_regret(table)
+    fig.savefig(args.out, dpi=150, bbox_inches="tight")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _report(args):
+    from .report import sweep_report
+
+    path = sweep_report(args.results, args.out)
+    print(f"wrote {path}")
     return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="regretlab", description="Regret in online convex optimization.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("verify", help="run the verification demonstration and print the verdicts")
-    p.add_argument("--T", default="10000", help="horizon (default 1e4)")
+    parser = _Parser(prog="regretlab", description="Regret in online convex optimization: compiled learners, "
+                     "exact regret, theorem bounds checked on each run.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("run", help="one learner x one stream, several seeds")
+    p.add_argument("learner", help="learner name (adam, amsgrad, adamax, adagrad, rmsprop, ogd, adamnc, nesterovsgd)")
+    p.add_argument("stream", help="stream name (reddi, random_sign, periodic_linear, ...)")
+    p.add_argument("--T", default="10000", help="horizon (1e6 is accepted; default 1e4)")
+    p.add_argument("--seeds", default="1", help="number of seeds (default 1)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a learner hyperparameter, e.g. alpha=0.5")
+    p.add_argument("--stream-set", action="append", metavar="KEY=VALUE", help="a stream parameter, e.g. C=3")
+    p.add_argument("--plot", metavar="FILE", help="write the regret plot to FILE (png, pdf, svg)")
+    p.set_defaults(fn=_run)
+
+    p = sub.add_parser("sweep", help="run a sweep spec (TOML) into a results folder, resumably")
+    p.add_argument("spec", help="the sweep file (TOML)")
+    p.add_argument("--out", required=True, help="results folder")
+    p.add_argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster (a local one when no scheduler address is given)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--serial", action="store_true", help="run in this process (no pool)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(fn=_sweep)
+
+    p = sub.add_parser("verify", help="run the built-in verification suite and write a report")
+    p.add_argument("--quick", action="store_true", help="smaller T and fewer seeds (minutes)")
+    p.add_argument("--out", default=os.path.join("reports", "verify"), help="report folder (default reports/verify)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(fn=_verify)
+
+    p = sub.add_parser("plot", help="plot the regret curves of a results folder")
+    p.add_argument("results", help="results folder of a sweep")
+    p.add_argument("--out", required=True, help="image file to write")
+    p.set_defaults(fn=_plot)
+
+    p = sub.add_parser("report", help="write a markdown summary of a results folder")
+    p.add_argument("results", help="results folder of a sweep")
+    p.add_argument("--out", required=True, help="markdown file to write")
+    p.set_defaults(fn=_report)
+
     args = parser.parse_args(argv)
     try:
         return args.fn(args)
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"regretlab: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("regretlab: interrupted; finished results are kept", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,0 +1,478 @@
+"""Sweeps: grids of learners x streams x hyperparameters x seeds, run durably.
+
+A sweep is data (a TOML file or a dict)::
+
+    name = "smoke"
+    T = 10000
+    checkpoints = 40          # a count of log-spaced rounds, or a list of rounds
+    seeds = 2                 # seeds per configuration (or a list of seed indices)
+    root_seed = 0
+
+    [learners.adam]
+    type = "Adam"
+    alpha = [0.1, 0.5]                     # a list: one configuration per value
+    beta2 = {logspace = [-2, -1, 3]}       # 10^-2 .. 10^-1, 3 values
+    beta1 = 0.0
+
+    [streams.reddi]
+    type = "reddi"
+    C = {linspace = [3.0, 5.0, 3]}         # also {range = [start, stop, step]}
+
+Every learner configuration meets every stream configuration.  Each run's seed
+is derived from the root seed and the run's identity (its learner, stream,
+parameters and seed index, not its position in the grid), so growing the grid
+never changes the results of the runs already in it.
+
+A *task* is one configuration with all its seeds: one batched kernel call.  Its
+results are written as Parquet files under a temporary name and renamed
+atomically when complete, so an interrupted sweep (even ``kill -9``) resumes where
+it stopped: finished tasks are skipped, nothing is duplicated or half-written.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import inspect
+import itertools
+import json
+import math
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from . import learners as _learners
+from . import streams as _streams
+
+# ----------------------------------------------------------------------------- spec
+
+LEARNERS = {cls.__name__: cls for cls in _learners.ALL_LEARNERS}
+STREAMS = {name: getattr(_streams, name) for name in (
+    "reddi", "periodic_linear", "random_sign", "quadratic", "stochastic_linear", "reddi_stochastic",
+    "momentum_adversary", "sparse_linear", "sparse_logistic", "synthetic_logistic", "drifting_logistic",
+    "drifting_quadratic", "switching_quadratic", "periodic_quadratic", "digits")}
+TOP_KEYS = ("name", "T", "checkpoints", "seeds", "root_seed", "learners", "streams")
+MANIFEST = "manifest.json"
+
+
+class SpecError(ValueError):
+    """An invalid sweep specification; the message starts with the key path."""
+
+
+def _near(word, options):
+    m = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.5)
+    return f" (did you mean {m[0]!r}?)" if m else ""
+
+
+def _expand(path, value):
+    """The list of values a grid entry stands for."""
+    if isinstance(value, dict):
+        if len(value) != 1:
+            raise SpecError(f"{path}: a range must be one of {{range = [start, stop, step]}}, "
+                            f"{{linspace = [a, b, n]}}, {{logspace = [a, b, n]}}; got {value!r}")
+        (kind, args), = value.items()
+        if kind not in ("range", "linspace", "logspace"):
+            raise SpecError(f"{path}: unknown range kind {kind!r}{_near(kind, ('range', 'linspace', 'logspace'))}")
+        if not (isinstance(args, (list, tuple)) and len(args) == 3 and
+                all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args)):
+            raise SpecError(f"{path}.{kind} needs three numbers, got {args!r}")
+        a, b, c = args
+        if kind == "range":
+            if c == 0 or (b - a) / c < 0:
+                raise SpecError(f"{path}.range = {list(args)} is empty (step must move from start toward stop)")
+            n = int(math.floor((b - a) / c + 1e-9)) + 1
+            vals = [a + i * c for i in range(n)]
+            if all(isinstance(x, int) for x in args):
+                vals = [int(v) for v in vals]
+        else:
+            if not float(c).is_integer() or c < 1:
+                raise SpecError(f"{path}.{kind}: the count must be a positive integer, got {c!r}")
+            vals = list(np.linspace(a, b, int(c)) if kind == "linspace" else np.logspace(a, b, int(c)))
+            vals = [float(v) for v in vals]
+        return vals
+    if isinstance(value, list):
+        if not value:
+            raise SpecError(f"{path}: an empty list gives an empty grid")
+        return list(value)
+    return [value]
+
+
+def _grid(section, entries, registry, path):
+    """Expand ``{key: {type: ..., param: value|list|range}}`` into a list of (key, type, params)."""
+    if not isinstance(entries, dict) or not entries:
+        raise SpecError(f"{path}: needs at least one entry, e.g. [{path}.adam] with type = \"Adam\"")
+    out = []
+    for key, body in entries.items():
+        p = f"{path}.{key}"
+        if not isinstance(body, dict):
+            raise SpecError(f"{p}: must be a table of parameters, got {body!r}")
+        kind = body.get("type", key)
+        if kind not in registry:
+            raise SpecError(f"{p}.type: unknown {section} {kind!r}{_near(kind, registry)}; valid: {sorted(registry)}")
+        target = registry[kind]
+        params = [f.name for f in fields(target)] if section == "learner" else [
+            n for n in inspect.signature(target).parameters if n not in ("domain", "x0")]
+        axes = []
+        for name, value in body.items():
+            if name == "type":
+                continue
+            if name not in params:
+                raise SpecError(f"{p}.{name}: {kind} has no parameter {name!r}{_near(name, params)}; "
+                                f"valid: {params}")
+            axes.append((name, _expand(f"{p}.{name}", value)))
+        for combo in itertools.product(*(v for _, v in axes)):
+            prm = dict(zip((n for n, _ in axes), combo))
+            try:
+                obj = target(**prm)
+            except ValueError as exc:
+                msg = str(exc)
+                for n in prm:
+                    if n in msg:
+                        raise SpecError(f"{p}.{n}: {msg}") from None
+                raise SpecError(f"{p}: {msg}") from None
+            except TypeError as exc:
+                raise SpecError(f"{p}: {exc}") from None
+            out.append((key, kind, prm, obj))
+    return out
+
+
+@dataclass
+class Task:
+    """One configuration (learner x stream) with all its seeds."""
+
+    task_id: str
+    learner_key: str
+    learner_type: str
+    learner_params: dict
+    stream_key: str
+    stream_type: str
+    stream_params: dict
+    seed_indices: list
+    seeds: list
+    T: int
+    checkpoints: object
+    sweep: str
+
+
+def _canon(obj):
+    return json.dumps(obj, sort_keys=True, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o))
+
+
+def run_seed(root_seed, identity, seed_index):
+    """A run's seed: a hash of the root seed, the run's identity and its seed index (64 bits)."""
+    h = hashlib.sha256(f"{int(root_seed)}|{identity}|{int(seed_index)}".encode()).digest()
+    return int.from_bytes(h[:8], "little")
+
+
+@dataclass
+class Sweep:
+    """A validated, expanded sweep specification."""
+
+    spec: dict
+    name: str
+    T: int
+    checkpoints: object
+    seed_indices: list
+    root_seed: int
+    tasks: list
+
+    @property
+    def spec_hash(self):
+        return hashlib.sha256(_canon(self.spec).encode()).hexdigest()[:16]
+
+    @property
+    def n_runs(self):
+        return sum(len(t.seeds) for t in self.tasks)
+
+
+def load_spec(spec):
+    """A :class:`Sweep` from a dict, a TOML string or a path to a TOML file."""
+    if isinstance(spec, (str, os.PathLike)):
+        text = str(spec)
+        if os.path.exists(text):
+            with open(text, "rb") as fh:
+                raw = fh.read()
+            import tomllib
+
+            try:
+                spec = tomllib.loads(raw.decode())
+            except tomllib.TOMLDecodeError as exc:
+                raise SpecError(f"{text}: not valid TOML ({exc})") from None
+        elif "\n" in text or "=" in text:
+            import tomllib
+
+            try:
+                spec = tomllib.loads(text)
+            except tomllib.TOMLDecodeError as exc:
+                raise SpecError(f"not valid TOML ({exc})") from None
+        else:
+            raise SpecError(f"no sweep file {text!r}")
+    if not isinstance(spec, dict):
+        raise SpecError(f"a sweep spec must be a table (dict), got {type(spec).__name__}")
+    for k in spec:
+        if k not in TOP_KEYS:
+            raise SpecError(f"{k}: unknown key{_near(k, TOP_KEYS)}; valid: {list(TOP_KEYS)}")
+    for k in ("T", "learners", "streams"):
+        if k not in spec:
+            raise SpecError(f"{k}: missing (a sweep needs T, [learners.*] and [streams.*])")
+    T = spec["T"]
+    if isinstance(T, bool) or not isinstance(T, (int, float)) or not float(T).is_integer() or T < 1:
+        raise SpecError(f"T: must be a positive integer, got {T!r}")
+    T = int(T)
+    ck = spec.get("checkpoints", 200)
+    if isinstance(ck, bool) or not (isinstance(ck, int) and ck >= 1 or
+                                    isinstance(ck, list) and ck and all(isinstance(c, int) for c in ck)):
+        raise SpecError(f"checkpoints: must be a positive count or a non-empty list of rounds, got {ck!r}")
+    if isinstance(ck, list) and (min(ck) < 1 or max(ck) > T):
+        raise SpecError(f"checkpoints: rounds must lie in [1, T={T}], got {min(ck)}..{max(ck)}")
+    seeds = spec.get("seeds", 1)
+    if isinstance(seeds, bool) or not (isinstance(seeds, int) and seeds >= 1 or
+                                       isinstance(seeds, list) and seeds and
+                                       all(isinstance(s, int) and s >= 0 for s in seeds)):
+        raise SpecError(f"seeds: must be a positive count or a non-empty list of seed indices, got {seeds!r}")
+    seed_idx = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    root = spec.get("root_seed", 0)
+    if isinstance(root, bool) or not isinstance(root, int) or root < 0:
+        raise SpecError(f"root_seed: must be a non-negative integer, got {root!r}")
+    name = str(spec.get("name", "sweep"))
+    lg = _grid("learner", spec["learners"], LEARNERS, "learners")
+    sg = _grid("stream", spec["streams"], STREAMS, "streams")
+    tasks = []
+    for (lk, lt, lp, _), (sk, stype, sp, _) in itertools.product(lg, sg):
+        identity = _canon({"learner": lt, "lp": lp, "stream": stype, "sp": sp})
+        tid = hashlib.sha256(identity.encode()).hexdigest()[:16]
+        tasks.append(Task(tid, lk, lt, lp, sk, stype, sp, seed_idx,
+                          [run_seed(root, identity, i) for i in seed_idx], T, ck, name))
+    ids = [t.task_id for t in tasks]
+    if len(set(ids)) != len(ids):
+        raise SpecError("learners/streams: two entries describe the same configuration")
+    return Sweep(spec, name, T, ck, seed_idx, root, tasks)
+
+
+# ----------------------------------------------------------------------------- one task
+
+def run_task(task):
+    """Play one configuration with all its seeds (one kernel call) and return (runs table, summary table)."""
+    import pandas as pd
+
+    from . import bounds as B
+    from .engine import play
+
+    learner = LEARNERS[task.learner_type](**task.learner_params)
+    stream = STREAMS[task.stream_type](**task.stream_params)
+    runs = play(learner, stream, task.T, seeds=task.seeds, checkpoints=task.checkpoints)
+    df = runs.to_frame()
+    df.insert(0, "task_id", task.task_id)
+    df.insert(0, "sweep", task.sweep)
+    df["seed_index"] = np.repeat(np.array(task.seed_indices), runs.t.size)
+    df["seed"] = df["seed"].astype("uint64")
+    df["learner_key"] = task.learner_key
+    df["stream_key"] = task.stream_key
+    for k, v in task.learner_params.items():
+        df[f"learner.{k}"] = v
+    for k, v in task.stream_params.items():
+        df[f"stream.{k}"] = v if not isinstance(v, (list, tuple)) else str(v)
+    # per-run summaries: final regret, rates, growth exponent, bound verdicts at T
+    R = runs.regret
+    rows = []
+    for i, s in enumerate(task.seeds):
+        row = {"sweep": task.sweep, "task_id": task.task_id, "learner": learner.name, "stream": stream.name,
+               "learner_key": task.learner_key, "stream_key": task.stream_key, "seed_index": task.seed_indices[i],
+               "seed": np.uint64(s), "T": task.T, "R_T": float(R[i, -1]), "R_over_T": float(R[i, -1] / task.T),
+               "R_over_sqrt_T": float(R[i, -1] / math.sqrt(task.T)),
+               "best_gap_T": float(runs.best_gap[i, -1]),
+               "gamma_neg": float(runs.stats["gamma_neg"][i, -1])}
+        try:
+            g = B.growth_exponent(runs.t, R[i])
+            row["exponent"] = g.exponent
+        except ValueError:
+            row["exponent"] = math.nan
+        for name, fn in B.ALL.items():
+            if name == "random_sign_lower":
+                continue
+            b = fn(runs)
+            row[f"bound.{name}"] = float(np.atleast_2d(b.value)[i, -1]) if b.applicable else math.nan
+        rows.append(row)
+    summ = pd.DataFrame(rows)
+    for k, v in task.learner_params.items():
+        summ[f"learner.{k}"] = v
+    for k, v in task.stream_params.items():
+        summ[f"stream.{k}"] = v if not isinstance(v, (list, tuple)) else str(v)
+    return df, summ
+
+
+def _worker_init():
+    # one compiled loop per process: no nested thread pools
+    for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+
+
+def _run_task_for_pool(task):
+    return task.task_id, run_task(task)
+
+
+# ----------------------------------------------------------------------------- storage
+
+def _atomic_parquet(df, path):
+    d = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=d)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _task_paths(out, task_id):
+    return os.path.join(out, f"task-{task_id}.parquet"), os.path.join(out, f"task-{task_id}.summary.parquet")
+
+
+def _prepare_out(out, sweep):
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create the output folder {out!r}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK):
+        raise ValueError(f"the output folder {out!r} is not writable")
+    mpath = os.path.join(out, MANIFEST)
+    manifest = {"name": sweep.name, "spec_hash": sweep.spec_hash, "spec": sweep.spec,
+                "tasks": [t.task_id for t in sweep.tasks], "n_runs": sweep.n_runs}
+    if os.path.exists(mpath):
+        with open(mpath) as fh:
+            old = json.load(fh)
+        if old.get("spec_hash") != sweep.spec_hash:
+            raise ValueError(f"{out!r} holds the results of another sweep ({old.get('name')!r}, spec "
+                             f"{old.get('spec_hash')}); use another --out folder")
+        return
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=out)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(manifest, fh, indent=1, default=str)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, mpath)
+
+
+def _write_task(out, task_id, result):
+    df, summ = result
+    main, summary = _task_paths(out, task_id)
+    _atomic_parquet(summ, summary)
+    _atomic_parquet(df, main)  # written last: its presence marks the task finished
+
+
+def load(path, kind="runs"):
+    """The results of a sweep folder as one pandas DataFrame.
+
+    ``kind="runs"``: one row per run x checkpoint; ``kind="summary"``: one row per run.
+    Only finished tasks are read (temporary files of interrupted tasks are ignored).
+    """
+    import pandas as pd
+
+    if kind not in ("runs", "summary"):
+        raise ValueError(f"kind must be 'runs' or 'summary', got {kind!r}")
+    if not os.path.isdir(path):
+        raise ValueError(f"no results folder {path!r}")
+    files = sorted(f for f in os.listdir(path) if f.startswith("task-") and f.endswith(".parquet")
+                   and f.endswith(".summary.parquet") == (kind == "summary"))
+    if kind == "summary":
+        files = [f for f in files if os.path.exists(os.path.join(path, f.replace(".summary", "")))]
+    if not files:
+        return pd.DataFrame()
+    df = pd.concat([pd.read_parquet(os.path.join(path, f)) for f in files], ignore_index=True)
+    keys = ["task_id", "seed_index"] + (["t"] if kind == "runs" else [])
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- executors
+
+def _progress(total, quiet):
+    from tqdm.auto import tqdm
+
+    disable = quiet or not sys.stderr.isatty()
+    return tqdm(total=total, unit="task", desc="sweep", disable=disable, smoothing=0.1)
+
+
+def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False):
+    """Run a sweep into the folder ``out``; finished tasks found there are skipped.
+
+    Parameters
+    ----------
+    spec : dict, TOML text or path
+    out : str
+        Results folder (created).  A folder holding another sweep is refused.
+    executor : {"local", "serial", "dask"}
+        ``"local"``: a process pool of ``workers`` processes (default: the CPU count);
+        ``"serial"``: this process; ``"dask"``: a Dask cluster at ``dask_address``, or a
+        local Dask cluster when no address is given (needs ``regretlab[dask]``).
+    quiet : bool
+        No progress bar (it is also off when stderr is not a terminal).
+
+    Returns
+    -------
+    dict with the counts of tasks run and skipped, and the folder.
+    """
+    sweep = spec if isinstance(spec, Sweep) else load_spec(spec)
+    if executor not in ("local", "serial", "dask"):
+        raise ValueError(f"executor must be 'local', 'serial' or 'dask', got {executor!r}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    _prepare_out(out, sweep)
+    todo = [t for t in sweep.tasks if not os.path.exists(_task_paths(out, t.task_id)[0])]
+    skipped = len(sweep.tasks) - len(todo)
+    bar = _progress(len(sweep.tasks), quiet)
+    bar.update(skipped)
+    try:
+        if not todo:
+            pass
+        elif executor == "serial":
+            for t in todo:
+                _write_task(out, t.task_id, run_task(t))
+                bar.update(1)
+        elif executor == "local":
+            import concurrent.futures as cf
+            import multiprocessing as mp
+
+            n = workers or os.cpu_count() or 1
+            ctx = mp.get_context("spawn")
+            with cf.ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=ctx,
+                                        initializer=_worker_init) as pool:
+                futs = [pool.submit(_run_task_for_pool, t) for t in todo]
+                for f in cf.as_completed(futs):
+                    tid, res = f.result()
+                    _write_task(out, tid, res)
+                    bar.update(1)
+        else:
+            _run_dask(todo, out, dask_address, workers, bar)
+    finally:
+        bar.close()
+    return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs}
+
+
+def _run_dask(todo, out, address, workers, bar):
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise ValueError("the Dask executor needs dask.distributed: pip install 'regretlab[dask]'") from None
+    cluster = None
+    if address:
+        client = Client(address)
+    else:
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        futs = client.map(_run_task_for_pool, todo, pure=False)
+        for f in as_completed(futs):
+            tid, res = f.result()
+            _write_task(out, tid, res)
+            bar.update(1)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
