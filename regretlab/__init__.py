@@ -15,9 +15,28 @@ from .verification import verify
 
 __version__ = "0.1.0"
 
+_LAZY = {"plots", "experiments", "report", "solvers", "verification"}
+
+
+def __getattr__(name):
+    # matplotlib, pandas and SciPy's solvers load on first use, not at ``import regretlab``
+    import importlib
+
+    if name in _LAZY:
+        return importlib.import_module(f".{name}", __name__)
+    if name == "load":
+        from .experiments import load
+
+        return load
+    if name == "run_sweep":
+        from .experiments import run_sweep
+
+        return run_sweep
+    raise AttributeError(f"module 'regretlab' has no attribute {name!r}")
+
 __all__ = [
     "Adam", "AMSGrad", "AdaMax", "AdaGrad", "RMSProp", "OGD", "AdamNC", "NesterovSGD", "Learner",
     "Box", "Ball", "Unconstrained", "play", "play_many", "Run", "Runs", "NonFiniteError",
     "streams", "domains", "hindsight", "register_learner", "register_stream", "register_domain",
-    "default_checkpoints", "bounds", "verify",
+    "default_checkpoints", "bounds", "verify", "plots", "experiments", "load", "run_sweep",
 ]

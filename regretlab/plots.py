@@ -34,6 +34,7 @@ import os
 import textwrap
 
 import matplotlib as mpl
+import matplotlib.font_manager
 import matplotlib.style
 import numpy as np
 from matplotlib.figure import Figure
@@ -43,7 +44,7 @@ from . import bounds as B
 from .runs import Runs
 
 __all__ = ["STYLE", "regret", "average_regret", "trajectories", "compare", "phase_diagram", "proof_breaks",
-           "dynamic_regret"]
+           "dynamic_regret", "sweep_regret"]
 
 #: the style sheet every figure is drawn with
 STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regretlab.mplstyle")
@@ -176,14 +177,25 @@ def _wrap(text):
     return "\n".join(textwrap.wrap(text, _WRAP, break_on_hyphens=False)) if len(text) > _WRAP else text
 
 
-def _legend(ax, notes=(), title=None, **kw):
-    """Legend of the labelled artists plus text-only entries for what was not drawn."""
+def _legend(fig, ax, owned, notes=(), title=None):
+    """Legend of the labelled artists plus text-only entries for what was not drawn.
+
+    On a figure made here the legend goes below the axes (``outside lower center``:
+    it never hides a curve) and the figure grows by its height; on the caller's
+    axes it goes inside them at the best place.
+    """
     handles, labels = ax.get_legend_handles_labels()
     for note in notes:
         handles.append(_note_handle())
         labels.append(_wrap(note))
-    if handles:
-        ax.legend(handles, labels, title=title, **kw)
+    if not handles:
+        return None
+    if not owned:
+        return ax.legend(handles, labels, title=title, loc="best")
+    n_lines = sum(lab.count("\n") + 1 for lab in labels) + (1 if title else 0)
+    fs = mpl.font_manager.FontProperties(size=mpl.rcParams["legend.fontsize"]).get_size_in_points()
+    fig.set_figheight(fig.get_figheight() + n_lines * 1.45 * fs / 72.0 + 0.1)
+    return fig.legend(handles, labels, title=title, loc="outside lower center")
 
 
 def _seeds_title(rl, band):
@@ -197,6 +209,14 @@ def _seeds_title(rl, band):
 def _common_stream(rl):
     s = {repr(r.stream) for r in rl}
     return s.pop() if len(s) == 1 else None
+
+
+def _title(ax, *parts):
+    """Title from the non-empty parts: one line when it fits a column, else one part per line."""
+    parts = [x for x in parts if x]
+    if parts:
+        one = "  |  ".join(parts)
+        ax.set_title(one if len(one) <= 52 else "\n".join(parts))
 
 
 def _log_axes(ax, logx, logy):
@@ -216,8 +236,28 @@ def _resolve_bound(b, runs):
     raise TypeError(f"a bound must be a name from regretlab.bounds.ALL or a Bound, got {type(b).__name__}")
 
 
-def _not_applicable(bound, prefix=""):
-    return f"{prefix}{bound.name}: not applicable ({'; '.join(bound.reasons)})"
+def _add_not_applicable(na, bound, run, label, single):
+    """Record that ``bound`` does not apply to ``run``: ``na`` maps (bound name, reasons) to run labels.
+
+    With several runs, a reason that ends by naming the run's own learner
+    (``"Theorem 4.1 is about Adam, not OGD"``) is cut before that name, so the runs a
+    bound excludes for the same reason share one legend entry.
+    """
+    reasons = tuple(bound.reasons)
+    if not single:
+        cut = f", not {run.learner.name}"
+        reasons = tuple(r[:-len(cut)] if r.endswith(cut) else r for r in reasons)
+    labels = na.setdefault((bound.name, reasons), [])
+    if label not in labels:
+        labels.append(label)
+
+
+def _not_applicable_notes(na, single):
+    """``"<name>: not applicable (<reasons>)"``; with several runs ``"<name>: not applicable to A, B (<reasons>)"``."""
+    if single:
+        return [f"{name}: not applicable ({'; '.join(reasons)})" for (name, reasons) in na]
+    return [f"{name}: not applicable to {', '.join(labels)} ({'; '.join(reasons)})"
+            for (name, reasons), labels in na.items()]
 
 
 def _fit_label(runs, band):
@@ -278,7 +318,7 @@ def regret(runs, bounds=(), lower=False, loglog=True, band=0.95, ax=None, fit=Tr
     >>> ax = fig.axes[0]
     >>> [line.get_label() for line in ax.lines][1]
     'theorem_4_1'
-    >>> any("ogd: not applicable" in t.get_text() for t in ax.get_legend().get_texts())
+    >>> any("ogd: not applicable" in t.get_text() for t in fig.legends[0].get_texts())
     True
     """
     rl = _as_list(runs, "regret")
@@ -286,20 +326,23 @@ def regret(runs, bounds=(), lower=False, loglog=True, band=0.95, ax=None, fit=Tr
     names = _labels_for(rl, labels)
     bounds = list(bounds)
     with _style():
+        owned = ax is None
         fig, ax = _new_axes(ax)
         colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
         single = len(rl) == 1
-        notes = []
+        notes, na = [], {}
         refs_drawn = set()
         for i, (r, name) in enumerate(zip(rl, names)):
             color = colors[i % len(colors)]
             label = name + (f": {_fit_label(r, band)}" if fit else "")
             _mean_curve(ax, r.t, r.regret, band, color, label, positive=loglog)
+            if not np.all(np.isfinite(r.regret)):
+                notes.append(f"{name}: the regret is not finite at some checkpoints (not drawn there)")
             for j, b in enumerate(bounds):
                 bd = _resolve_bound(b, r)
                 suffix = "" if single else f" ({name})"
                 if not bd.applicable:
-                    notes.append(_not_applicable(bd, "" if single else f"[{name}] "))
+                    _add_not_applicable(na, bd, r, name, single)
                     continue
                 bcolor = colors[(j + 1) % len(colors)] if single else color
                 ls = _BOUND_STYLES[j % len(_BOUND_STYLES)]
@@ -310,7 +353,7 @@ def regret(runs, bounds=(), lower=False, loglog=True, band=0.95, ax=None, fit=Tr
                 ref = B.random_sign_lower(r)
                 key = (repr(r.stream), tuple(ref.t))
                 if not ref.applicable:
-                    notes.append(_not_applicable(ref, "" if single else f"[{name}] "))
+                    _add_not_applicable(na, ref, r, name, single)
                 elif key not in refs_drawn:  # the reference depends on the stream only: draw it once
                     refs_drawn.add(key)
                     ax.plot(ref.t, _per_seed(ref.value).mean(axis=0), color="0.15", ls=_REFERENCE_STYLE,
@@ -318,10 +361,8 @@ def regret(runs, bounds=(), lower=False, loglog=True, band=0.95, ax=None, fit=Tr
         _log_axes(ax, loglog, loglog)
         ax.set_xlabel("round $t$")
         ax.set_ylabel("regret $R(t)$")
-        stream = _common_stream(rl)
-        if title or (title is None and stream):
-            ax.set_title(title or stream)
-        _legend(ax, notes, title=_seeds_title(rl, band), loc="upper left")
+        _title(ax, _common_stream(rl) if title is None else title)
+        _legend(fig, ax, owned, _not_applicable_notes(na, single) + notes, title=_seeds_title(rl, band))
     return fig
 
 
@@ -335,9 +376,9 @@ def compare(list_of_runs, bounds=(), lower=False, loglog=True, band=0.95, ax=Non
         All played on the same stream (compared by the stream's parameters);
         otherwise ``ValueError``.
     bounds, lower, loglog, band, ax, fit, labels, title
-        As in :func:`regret`.  Bounds are evaluated on each Runs; a bound that does
-        not apply to one learner gets a "not applicable" entry prefixed by that
-        learner's label.
+        As in :func:`regret`.  Bounds are evaluated on each Runs and drawn in that
+        run's colour.  The runs a bound does not apply to share one legend entry per
+        reason: ``"theorem_4_1: not applicable to AMSGrad, OGD (Theorem 4.1 is about Adam)"``.
 
     Returns
     -------
@@ -400,7 +441,8 @@ def average_regret(runs, band=0.95, logx=True, ax=None, labels=None):
     names = _labels_for(rl, labels)
     with _style():
         w, h = mpl.rcParams["figure.figsize"]
-        fig, (top, bottom) = _new_axes(ax, nrows=2, figsize=(w, 1.55 * h))
+        owned = ax is None
+        fig, (top, bottom) = _new_axes(ax, nrows=2, figsize=(w, 1.45 * h))
         colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
         top.axhline(0.0, color="0.5", lw=0.6, zorder=0)
         for i, (r, name) in enumerate(zip(rl, names)):
@@ -414,9 +456,8 @@ def average_regret(runs, band=0.95, logx=True, ax=None, labels=None):
         top.set_ylabel("$R(t)/t$")
         bottom.set_ylabel(r"$R(t)/\sqrt{t}$")
         bottom.set_xlabel("round $t$")
-        top.set_title("Corollary 4.2: $R(T)/T \\to 0$" + (f"  |  {_common_stream(rl)}" if _common_stream(rl)
-                                                          else ""))
-        _legend(top, title=_seeds_title(rl, band))
+        _title(top, _common_stream(rl), r"Corollary 4.2: $R(T)/T \to 0$")
+        _legend(fig, top, owned, title=_seeds_title(rl, band))
     return fig
 
 
@@ -472,6 +513,7 @@ def trajectories(runs, coord=0, band=0.95, logx=True, comparator=True, ax=None, 
         P = np.asarray(r.theta_path, dtype=float)
         paths.append((P[None] if P.ndim == 2 else P)[:, :, coord])
     with _style():
+        owned = ax is None
         fig, ax = _new_axes(ax)
         colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
         for i, (r, name, P) in enumerate(zip(rl, names, paths)):
@@ -488,10 +530,8 @@ def trajectories(runs, coord=0, band=0.95, logx=True, comparator=True, ax=None, 
         _log_axes(ax, logx, False)
         ax.set_xlabel("round $t$")
         ax.set_ylabel(rf"iterate $\theta_{{t+1}}$, coordinate {coord}")
-        stream = _common_stream(rl)
-        if stream:
-            ax.set_title(stream)
-        _legend(ax, title=_seeds_title(rl, band))
+        _title(ax, _common_stream(rl))
+        _legend(fig, ax, owned, title=_seeds_title(rl, band))
     return fig
 
 
@@ -562,6 +602,7 @@ def phase_diagram(table, x, y, value, ax=None, cmap=None, center=None, vmin=None
     Z = np.ma.masked_invalid(grid.to_numpy(dtype=float))
     ny, nx = Z.shape
     with _style():
+        owned = ax is None
         fig, ax = _new_axes(ax)
         if center is not None:
             norm = CenteredNorm(vcenter=float(center))
@@ -643,6 +684,7 @@ def proof_breaks(runs, band=0.95, logx=True, first=True, ax=None, labels=None):
         if "gamma_neg" not in r.stats:
             raise ValueError(f"proof_breaks: the run {name} lacks the statistic 'gamma_neg'")
     with _style():
+        owned = ax is None
         fig, ax = _new_axes(ax)
         colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
         notes = []
@@ -665,8 +707,8 @@ def proof_breaks(runs, band=0.95, logx=True, first=True, ax=None, labels=None):
         ax.set_xlabel("round $t$")
         ax.set_ylabel(r"pairs $(s \leq t, i)$ with $\Gamma_{s,i} < 0$")
         stream = _common_stream(rl)
-        ax.set_title("where the proof of Theorem 4.1 breaks" + (f"  |  {stream}" if stream else ""))
-        _legend(ax, notes, title=_seeds_title(rl, band))
+        _title(ax, stream, r"Theorem 4.1's proof assumes $\Gamma \geq 0$")
+        _legend(fig, ax, owned, notes, title=_seeds_title(rl, band))
     return fig
 
 
@@ -706,6 +748,7 @@ def dynamic_regret(runs, band=0.95, loglog=True, ax=None, labels=None):
     names = _labels_for(rl, labels)
     single = len(rl) == 1
     with _style():
+        owned = ax is None
         fig, ax = _new_axes(ax)
         colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
         notes = []
@@ -713,6 +756,8 @@ def dynamic_regret(runs, band=0.95, loglog=True, ax=None, labels=None):
             color = colors[i % len(colors)]
             pre = "" if single else f"{name}: "
             _mean_curve(ax, r.t, r.regret, band, color, pre + "static (best fixed point)", positive=loglog)
+            if not np.all(np.isfinite(r.regret)):
+                notes.append(f"{pre}the static regret is not finite at some checkpoints (not drawn there)")
             D = r.dynamic_regret
             if D is None:
                 notes.append(f"{pre}dynamic regret not available ({r.stream.name} has no closed-form "
@@ -725,8 +770,116 @@ def dynamic_regret(runs, band=0.95, loglog=True, ax=None, labels=None):
         _log_axes(ax, loglog, loglog)
         ax.set_xlabel("round $t$")
         ax.set_ylabel("regret")
-        stream = _common_stream(rl)
-        if stream:
-            ax.set_title(stream)
-        _legend(ax, notes, title=_seeds_title(rl, band))
+        _title(ax, _common_stream(rl))
+        _legend(fig, ax, owned, notes, title=_seeds_title(rl, band))
+    return fig
+
+
+# ----------------------------------------------------------------------------- sweep tables
+
+_SWEEP_COLUMNS = ("task_id", "learner", "stream", "seed_index", "t")
+
+
+def _config_label(name, row, prefix, varying):
+    args = ", ".join(f"{k[len(prefix):]}={_fmt(row[k])}" for k in varying)
+    return f"{name}({args})" if args else name
+
+
+def sweep_regret(table, value="regret", band=0.95, loglog=True, ax=None):
+    """The regret curves of a sweep's results table: one panel per stream configuration,
+    one curve (mean over seeds, bootstrap band) per learner configuration.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per run x checkpoint, as :func:`regretlab.experiments.load` returns:
+        columns ``task_id``, ``learner``, ``stream``, ``seed_index``, ``t`` and ``value``;
+        the ``learner.<name>`` and ``stream.<name>`` columns label the configurations
+        (only the parameters that vary are shown).
+    value : str
+        The column drawn (``"regret"``, ``"loss"``, ``"dynamic_regret"``, ...).
+    band : float or None
+    loglog : bool
+    ax : matplotlib Axes or sequence of them, optional
+        One per stream configuration.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        A missing column (named in the message).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import regretlab as rl
+    >>> from regretlab import plots
+    >>> s = rl.streams.reddi(3.0)
+    >>> frames = []
+    >>> for k, alpha in enumerate((0.1, 0.5)):
+    ...     df = rl.play(rl.OGD(alpha=alpha), s, 2000, seeds=range(3)).to_frame()
+    ...     frames.append(df.assign(task_id=f"task{k}", seed_index=df.seed, **{"learner.alpha": alpha}))
+    >>> fig = plots.sweep_regret(pd.concat(frames))
+    >>> [line.get_label() for line in fig.axes[0].lines]
+    ['OGD(alpha=0.1)', 'OGD(alpha=0.5)']
+    """
+    if not hasattr(table, "columns") or not hasattr(table, "groupby"):
+        raise TypeError(f"sweep_regret: table must be a pandas DataFrame, got {type(table).__name__}")
+    for col in _SWEEP_COLUMNS + (value,):
+        if col not in table.columns:
+            raise ValueError(f"sweep_regret: the table has no column {col!r}; its columns are {list(table.columns)}")
+    if len(table) == 0:
+        raise ValueError("sweep_regret: the table is empty")
+    band = _check_band(band)
+    lcols = sorted(c for c in table.columns if c.startswith("learner.") and table[c].notna().any())
+    scols = sorted(c for c in table.columns if c.startswith("stream.") and table[c].notna().any())
+    tasks = table.drop_duplicates("task_id").set_index("task_id")
+
+    def varying(cols, by):
+        return {name: [c for c in cols if g[c].astype(str).nunique() > 1] for name, g in tasks.groupby(by)}
+
+    lvary, svary = varying(lcols, "learner"), varying(scols, "stream")
+    learner_of = {tid: _config_label(r["learner"], r, "learner.", lvary[r["learner"]]) for tid, r in tasks.iterrows()}
+    stream_of = {tid: _config_label(r["stream"], r, "stream.", svary[r["stream"]]) for tid, r in tasks.iterrows()}
+    panels = sorted(set(stream_of.values()))
+    learners = sorted(set(learner_of.values()))  # one colour per learner configuration across panels
+    with _style():
+        owned = ax is None
+        w, h = mpl.rcParams["figure.figsize"]
+        if owned:
+            fig, axes = _new_axes(None, nrows=len(panels), figsize=(w, h * (0.4 + 0.6 * len(panels))))
+            axes = [axes] if len(panels) == 1 else axes
+        else:
+            fig, axes = _new_axes(ax, nrows=len(panels))
+            axes = [axes] if len(panels) == 1 else axes
+        colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+        n_seeds = set()
+        for a, panel in zip(axes, panels):
+            for tid in sorted((t for t in tasks.index if stream_of[t] == panel), key=lambda t: learners.index(learner_of[t])):
+                grid = table[table.task_id == tid].pivot(index="seed_index", columns="t", values=value)
+                n_seeds.add(grid.shape[0])
+                k = learners.index(learner_of[tid])
+                _mean_curve(a, grid.columns.to_numpy(), grid.to_numpy(dtype=float), band, colors[k % len(colors)],
+                            learner_of[tid], positive=loglog)
+            _log_axes(a, loglog, loglog)
+            a.set_ylabel(value.replace("_", " "))
+            a.set_title(panel)
+        axes[-1].set_xlabel("round $t$")
+        ns = "/".join(str(n) for n in sorted(n_seeds))
+        title = (f"mean of {ns} seeds" + (f", {band:.0%} bootstrap band" if band is not None else "")
+                 if max(n_seeds) > 1 else "one seed")
+        if owned:
+            handles = {}
+            for a in axes:
+                for hd, lab in zip(*a.get_legend_handles_labels()):
+                    handles.setdefault(lab, hd)
+            fs = mpl.font_manager.FontProperties(size=mpl.rcParams["legend.fontsize"]).get_size_in_points()
+            fig.set_figheight(fig.get_figheight() + (len(handles) + 1) * 1.45 * fs / 72.0 + 0.1)
+            fig.legend(list(handles.values()), list(handles), title=title, loc="outside lower center")
+        else:
+            for a in axes:
+                a.legend(title=title, loc="best")
     return fig

@@ -172,7 +172,7 @@ def test_cli_exit_codes_and_one_line_errors(tmp_path, capsys):
                  "--set", "beta2=0.1"]) == 0
     out = capsys.readouterr().out
     assert "theorem_4_1" in out and "violated" in out
-    assert main(["run", "adma", "reddi"]) == 2
+    assert main(["run", "adamm", "reddi"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "did you mean 'Adam'" in err
     assert main(["run", "adam", "reddi", "--T", "0"]) == 2
