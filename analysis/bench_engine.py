@@ -66,9 +66,9 @@ ALPHA, BETA1, BETA2, EPS, LAM = 0.5, 0.0, 0.1, 1e-8, 1.0 - 1e-8
 BIG, SMALL, PERIOD = 3.0, 1.0, 3
 LO, HI, X0 = -1.0, 1.0, 1.0
 N_SEEDS = 64
-N_REC = 12
+N_REC = 13
 REC_NAMES = ("loss", "sum_g_norm", "sum_sqrt_vhat", "sum_beta1_h", "max_g_2", "max_g_inf", "gamma_neg",
-             "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg")
+             "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg", "lemma_10_4_lhs")
 
 GCC_FLAGS = ["-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno"]
 
@@ -81,11 +81,11 @@ C_SOURCE = r"""
 
 /* Checkpoint record fields, in the order of regretlab.engine.REC_NAMES. */
 enum { R_LOSS, R_SUM_GNORM, R_SUM_SQRT_V, R_SUM_B1H, R_MAX_G2, R_MAX_GINF, R_GNEG, R_MAX_STEP,
-       R_D_INF, R_D_2, R_L103, R_FIRSTNEG, N_REC };
+       R_D_INF, R_D_2, R_L103, R_FIRSTNEG, R_L104, N_REC };
 enum { ERR_LOSS = 1, ERR_GRAD = 2, ERR_ITERATE = 3 };
 /* Final state written back (the kernel's state arrays outlive the call, so nothing is dead). */
 enum { S_X, S_G, S_SUFF, S_M, S_V, S_H, S_VHAT, S_Z0, S_Z1, S_Z2, S_Z3, S_N2, S_XMIN, S_XMAX, S_HPREV,
-       S_LOSS, S_MAXG2, S_MAXGINF, S_GNEG, S_MAXSTEP, S_SUMB1H, S_L103, S_FIRSTNEG, N_STATE };
+       S_LOSS, S_MAXG2, S_MAXGINF, S_GNEG, S_MAXSTEP, S_SUMB1H, S_L103, S_FIRSTNEG, S_L104, N_STATE };
 
 /* One trial, d = 1: Reddi's periodic linear stream, Adam (theorem schedule, paper bias
    correction, eps outside sqrt(v_hat)), projection on the box [lo, hi].
@@ -101,7 +101,7 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
     double z0 = 0.0, z1 = 0.0, z2 = 0.0, z3 = 0.0;
     double n2 = 0.0, xmin = x0, xmax = x0, hprev = 0.0;
     double a_loss = 0.0, a_maxg2 = 0.0, a_maxginf = 0.0, a_gneg = 0.0, a_maxstep = 0.0,
-           a_sumb1h = 0.0, a_l103 = 0.0, a_firstneg = 0.0;
+           a_sumb1h = 0.0, a_l103 = 0.0, a_firstneg = 0.0, a_l104 = 0.0;
     int64_t t = 1;
     for (int64_t c = 0; c < nc; c++) {
         const int64_t t_end = ck[c];
@@ -126,6 +126,7 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
             if (ag > ginf) ginf = ag;
             if (x < xmin) xmin = x;
             if (x > xmax) xmax = x;
+            const double xprev = x;         /* AUX[k, X_PREV, i] */
             a_loss += loss;
             if (g2 > a_maxg2) a_maxg2 = g2;
             if (ginf > a_maxginf) a_maxginf = ginf;
@@ -150,15 +151,18 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
             const double as = fabs(step);
             if (as > bigstep) bigstep = as;
             if (bigstep > a_maxstep) a_maxstep = bigstep;
-            /* projection on the box */
-            if (x < lo) x = lo;
-            else if (x > hi) x = hi;
-            /* Gamma bookkeeping */
+            /* Gamma bookkeeping and Lemma 10.4's sum (Delta from the step before the projection) */
             int64_t neg = 0;
-            double sb = 0.0;
+            double sb = 0.0, s104 = 0.0;
             if (H < hprev) neg += 1;
             hprev = H;
             sb += H;
+            const double delta = xprev - x;
+            s104 += delta * delta * H;
+            a_l104 += s104 * inv_sqrt_t / alpha_t;
+            /* projection on the box */
+            if (x < lo) x = lo;
+            else if (x > hi) x = hi;
             if (neg > 0) {
                 if (a_gneg == 0.0) a_firstneg = (double)t;
                 a_gneg += (double)neg;
@@ -185,6 +189,7 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
         R[R_D_2] = sqrt(d2);
         R[R_L103] = a_l103;
         R[R_FIRSTNEG] = a_firstneg;
+        R[R_L104] = a_l104;
         rec_suff[c] = suff;
         rec_theta[c] = x;
     }
@@ -194,7 +199,7 @@ done:
     state[S_N2] = n2; state[S_XMIN] = xmin; state[S_XMAX] = xmax; state[S_HPREV] = hprev;
     state[S_LOSS] = a_loss; state[S_MAXG2] = a_maxg2; state[S_MAXGINF] = a_maxginf; state[S_GNEG] = a_gneg;
     state[S_MAXSTEP] = a_maxstep; state[S_SUMB1H] = a_sumb1h; state[S_L103] = a_l103;
-    state[S_FIRSTNEG] = a_firstneg;
+    state[S_FIRSTNEG] = a_firstneg; state[S_L104] = a_l104;
     return t;
 }
 
@@ -213,7 +218,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
            *XMIN = state + S_XMIN * n, *XMAX = state + S_XMAX * n, *HPREV = state + S_HPREV * n,
            *LOSS = state + S_LOSS * n, *MAXG2 = state + S_MAXG2 * n, *MAXGINF = state + S_MAXGINF * n,
            *GNEG = state + S_GNEG * n, *MAXSTEP = state + S_MAXSTEP * n, *SUMB1H = state + S_SUMB1H * n,
-           *L103 = state + S_L103 * n, *FIRSTNEG = state + S_FIRSTNEG * n;
+           *L103 = state + S_L103 * n, *FIRSTNEG = state + S_FIRSTNEG * n, *L104 = state + S_L104 * n;
     for (int64_t k = 0; k < n; k++) {
         for (int j = 0; j < N_STATE; j++) state[j * n + k] = 0.0;
         X[k] = x0; XMIN[k] = x0; XMAX[k] = x0;
@@ -244,6 +249,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
                 if (ag > ginf) ginf = ag;
                 if (x < XMIN[k]) XMIN[k] = x;
                 if (x > XMAX[k]) XMAX[k] = x;
+                const double xprev = x;
                 LOSS[k] += loss;
                 if (g2 > MAXG2[k]) MAXG2[k] = g2;
                 if (ginf > MAXGINF[k]) MAXGINF[k] = ginf;
@@ -272,14 +278,17 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
                 const double as = fabs(step);
                 if (as > bigstep) bigstep = as;
                 if (bigstep > MAXSTEP[k]) MAXSTEP[k] = bigstep;
-                if (x < lo) x = lo;
-                else if (x > hi) x = hi;
-                X[k] = x;
                 int64_t neg = 0;
-                double sb = 0.0;
+                double sb = 0.0, s104 = 0.0;
                 if (h < HPREV[k]) neg += 1;
                 HPREV[k] = h;
                 sb += h;
+                const double delta = xprev - x;
+                s104 += delta * delta * h;
+                L104[k] += s104 * inv_sqrt_t / alpha_t;
+                if (x < lo) x = lo;
+                else if (x > hi) x = hi;
+                X[k] = x;
                 if (neg > 0) {
                     if (GNEG[k] == 0.0) FIRSTNEG[k] = (double)t;
                     GNEG[k] += (double)neg;
@@ -307,6 +316,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
             R[R_D_2] = sqrt(d2);
             R[R_L103] = L103[k];
             R[R_FIRSTNEG] = FIRSTNEG[k];
+            R[R_L104] = L104[k];
             rec_suff[k * nc + c] = SUFF[k];
             rec_theta[k * nc + c] = X[k];
         }
@@ -314,7 +324,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
     return t;
 }
 """
-N_STATE = 23
+N_STATE = 24
 S_X, S_LOSS = 0, 15
 
 
@@ -402,7 +412,7 @@ def numpy_loop(T, ck):
     suff = m = v = H = vh = zero
     z0 = z1 = z2 = z3 = zero
     n2, xmin, xmax, hprev = zero, f(X0), f(X0), zero
-    a_loss = a_maxg2 = a_maxginf = a_gneg = a_maxstep = a_sumb1h = a_l103 = a_firstneg = zero
+    a_loss = a_maxg2 = a_maxginf = a_gneg = a_maxstep = a_sumb1h = a_l103 = a_firstneg = a_l104 = zero
     nc = len(ck)
     rec = np.zeros((nc, N_REC))
     sqrt, isfinite = np.sqrt, np.isfinite
@@ -430,6 +440,7 @@ def numpy_loop(T, ck):
                 xmin = x
             if x > xmax:
                 xmax = x
+            xprev = x
             a_loss = a_loss + loss
             if g2 > a_maxg2:
                 a_maxg2 = g2
@@ -457,6 +468,8 @@ def numpy_loop(T, ck):
             a = abs(step)
             if a > a_maxstep:
                 a_maxstep = a
+            delta = xprev - x
+            a_l104 = a_l104 + (zero + delta * delta * H) * inv_sqrt_t / alpha_t
             if x < lo:
                 x = lo
             elif x > hi:
@@ -470,7 +483,7 @@ def numpy_loop(T, ck):
             t += 1
         w = xmax - xmin
         rec[c] = (a_loss, zero + sqrt(n2), zero + sqrt(vh), a_sumb1h, sqrt(a_maxg2), a_maxginf, a_gneg,
-                  a_maxstep, w if w > zero else zero, sqrt(zero + w * w), a_l103, a_firstneg)
+                  a_maxstep, w if w > zero else zero, sqrt(zero + w * w), a_l103, a_firstneg, a_l104)
     return rec, x
 
 

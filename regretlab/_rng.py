@@ -11,7 +11,11 @@ import math
 
 import numpy as np
 
-from ._jit import njit
+from ._jit import DISABLED as _DISABLED, njit
+
+
+def _jit_disabled():
+    return _DISABLED
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _K_T = np.uint64(0xD1B54A32D192ED03)
@@ -87,3 +91,13 @@ def normal_np(seed, t, j):
     u1 = uniform_np(seed, t, 2 * j)
     u2 = uniform_np(seed, t, 2 * j + 1)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(_TWO_PI * u2)
+
+
+if _jit_disabled():
+    # Interpreter mode (NUMBA_DISABLE_JIT=1): NumPy warns on uint64 scalar wrap-around, which is the
+    # intended arithmetic here; silence exactly that, so both modes give the same numbers quietly.
+    _bits_compiled = bits
+
+    def bits(seed, t, j):  # noqa: F811
+        with np.errstate(over="ignore"):
+            return _bits_compiled(seed, t, j)

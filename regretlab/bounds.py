@@ -159,10 +159,23 @@ def theorem_4_1(runs, *, spread="domain", lam=None):
     Gamma_{t,i} >= 0 (see :func:`proof_assumption`); Reddi et al.'s instance
     violates it (THEORY.md section 4).
     """
-    name = "theorem_4_1"
+    setup = _kingma_ba_setup("theorem_4_1", "Theorem 4.1", runs, spread, lam)
+    if isinstance(setup, Bound):
+        return setup
+    consts, notes, a, b1, b2, gamma, D, Dinf, Ginf, term3 = setup
+    t = runs.t.astype(float)[None, :]
+    term1 = D ** 2 / (2 * a * (1 - b1)) * np.sqrt(t) * _stats(runs, "sum_sqrt_vhat")
+    term2 = a * (1 + b1) * Ginf / ((1 - b1) * math.sqrt(1 - b2) * (1 - gamma) ** 2) * _stats(runs, "sum_g_norm")
+    return _ok("theorem_4_1", runs, {"D^2 sum sqrt(T v_hat)": term1, "sum ||g_1:T,i||": term2,
+                                     "(1-lambda)^-2": term3}, consts, notes)
+
+
+def _kingma_ba_setup(name, title, runs, spread, lam):
+    """Assumptions and constants shared by Theorem 4.1 and Corollary 4.2, and their common third term
+    d D_inf^2 G_inf sqrt(1-beta2)/(2 alpha (1-beta1) (1-lambda)^2); a not-applicable Bound when they fail."""
     L = runs.learner
     if not isinstance(L, Adam):
-        return _na(name, runs, [f"Theorem 4.1 is about Adam, not {L.name}"])
+        return _na(name, runs, [f"{title} is about Adam, not {L.name}"])
     reasons, notes = [], []
     a, b1, b2, gamma, lam_used = _adam_setting(runs, reasons, notes, lam)
     D, Dinf = _diameters(runs, reasons, spread)
@@ -171,15 +184,11 @@ def theorem_4_1(runs, *, spread="domain", lam=None):
               "D": _scalar(D), "D_inf": _scalar(Dinf), "G_inf": Ginf}
     if reasons:
         return _na(name, runs, reasons, consts, notes)
-    t = runs.t.astype(float)[None, :]
-    term1 = D ** 2 / (2 * a * (1 - b1)) * np.sqrt(t) * _stats(runs, "sum_sqrt_vhat")
-    term2 = a * (1 + b1) * Ginf / ((1 - b1) * math.sqrt(1 - b2) * (1 - gamma) ** 2) * _stats(runs, "sum_g_norm")
     term3 = runs.d * Dinf ** 2 * Ginf * math.sqrt(1 - b2) / (2 * a * (1 - b1) * (1 - lam_used) ** 2)
     if b1 > 0 and (1 - lam_used) < 1e-3:
         notes.append(f"lambda = {lam_used!r}: the (1-lambda)^-2 term alone is {np.max(term3):.3g}, "
                      "vacuous at any feasible horizon")
-    return _ok(name, runs, {"D^2 sum sqrt(T v_hat)": term1, "sum ||g_1:T,i||": term2, "(1-lambda)^-2": term3},
-               consts, notes)
+    return consts, notes, a, b1, b2, gamma, D, Dinf, Ginf, term3
 
 
 def corollary_4_2(runs, *, spread="domain", lam=None):
@@ -192,25 +201,16 @@ def corollary_4_2(runs, *, spread="domain", lam=None):
 
     (the worst case of the data-dependent terms; R(T)/T is then at most this over T).
     """
-    name = "corollary_4_2"
-    L = runs.learner
-    if not isinstance(L, Adam):
-        return _na(name, runs, [f"Corollary 4.2 is about Adam, not {L.name}"])
-    reasons, notes = [], []
-    a, b1, b2, gamma, lam_used = _adam_setting(runs, reasons, notes, lam)
-    D, Dinf = _diameters(runs, reasons, spread)
-    _, Ginf = _gradient_bounds(runs, reasons)
-    consts = {"alpha": a, "beta1": b1, "beta2": b2, "gamma": gamma, "lambda": lam_used, "d": runs.d,
-              "D": _scalar(D), "D_inf": _scalar(Dinf), "G_inf": Ginf}
-    if reasons:
-        return _na(name, runs, reasons, consts, notes)
+    setup = _kingma_ba_setup("corollary_4_2", "Corollary 4.2", runs, spread, lam)
+    if isinstance(setup, Bound):
+        return setup
+    consts, notes, a, b1, b2, gamma, D, Dinf, Ginf, term3 = setup
     st = np.sqrt(runs.t.astype(float))[None, :]
     d = runs.d
     term1 = D ** 2 * d * Ginf * st / (2 * a * (1 - b1))
     term2 = a * (1 + b1) * d * Ginf ** 2 * st / ((1 - b1) * math.sqrt(1 - b2) * (1 - gamma) ** 2)
-    term3 = d * Dinf ** 2 * Ginf * math.sqrt(1 - b2) / (2 * a * (1 - b1) * (1 - lam_used) ** 2)
-    return _ok(name, runs, {"D^2 d G_inf sqrt(T)": term1, "d G_inf^2 sqrt(T)": term2, "(1-lambda)^-2": term3},
-               consts, notes)
+    return _ok("corollary_4_2", runs, {"D^2 d G_inf sqrt(T)": term1, "d G_inf^2 sqrt(T)": term2,
+                                       "(1-lambda)^-2": term3}, consts, notes)
 
 
 # ----------------------------------------------------------------------------- AMSGrad
