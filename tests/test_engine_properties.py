@@ -278,3 +278,48 @@ def test_unregistered_learner_gets_a_readable_error():
 
     with pytest.raises(ValueError, match="register_learner"):
         rl.play(Mine(), rl.streams.reddi(), 10)
+
+
+# ----------------------------------------------------------------------------- extension
+
+
+class _SignSGDSpec(NamedTuple):
+    tag: int
+
+
+def _signsgd_step(spec, P, k, S, Z, X, G, H, V, t):
+    alpha_t = P[k, 0] / math.sqrt(t)
+    big = 0.0
+    for i in range(X.shape[1]):
+        g = G[k, i]
+        step = alpha_t * (1.0 if g > 0 else (-1.0 if g < 0 else 0.0))
+        H[k, i] = 1.0 / alpha_t
+        X[k, i] -= step
+        big = max(big, abs(step))
+    return big, 0.0, alpha_t
+
+
+rl.register_learner(_SignSGDSpec, _signsgd_step)
+
+
+class SignSGD(rl.Learner):
+    """A user's learner: theta -= alpha/sqrt(t) sign(g), registered without touching the engine."""
+
+    _param_names = ("alpha",)
+
+    def __init__(self, alpha=0.1):
+        self.alpha = alpha
+
+    def _spec(self):
+        return _SignSGDSpec(0)
+
+
+def test_a_user_learner_plugs_in_without_engine_changes():
+    grads = np.random.default_rng(3).normal(size=(300, 2))
+    run = rl.play(SignSGD(0.2), rl.streams.linear(grads, domain=rl.Box(-1, 1, d=2)), 300,
+                  checkpoints=np.arange(1, 301))
+    x = np.zeros(2)
+    for t in range(1, 301):
+        x = np.clip(x - 0.2 / np.sqrt(t) * np.sign(grads[t - 1]), -1, 1)
+        np.testing.assert_allclose(run.theta_path[t - 1], x, rtol=1e-12, atol=1e-15)
+    assert run.regret[-1] == pytest.approx(run.loss[-1] - (-np.abs(grads.sum(axis=0)).sum()), rel=1e-12)
