@@ -128,6 +128,32 @@ class Runs:
             return None
         return self._o(self._loss - self._dyn_best)
 
+    def dynamic_regret_path(self, P):
+        """Dynamic regret against comparator sequences of l1 path length <= P (linear losses on a box).
+
+        Needs the gradient of every round: a ``linear`` (replayed) stream, or a run recorded with
+        a checkpoint at every round.  Returns (regret, certificate), shaped like ``regret``.
+        """
+        from .hindsight import best_path_length
+
+        s = self.stream
+        if s.family != "linear":
+            raise ValueError(f"path-length comparators are implemented for linear losses, not {s.family}")
+        d = s.d
+        if s.name == "linear":
+            G_all = [s._spec().grads[: self.T]] * self.n_seeds
+        elif self.t.size == self.T:
+            G_all = [np.diff(np.concatenate([np.zeros((1, d)), self._suff[k, :, :d]]), axis=0)
+                     for k in range(self.n_seeds)]
+        else:
+            raise ValueError("this run did not record every round's gradient: play it with "
+                             "checkpoints=np.arange(1, T + 1), or use a linear (replayed) stream")
+        vals = np.empty_like(self._loss)
+        gaps = np.empty_like(self._loss)
+        for k in range(self.n_seeds):
+            vals[k], gaps[k] = best_path_length(G_all[k], s.domain, P, self.t)
+        return self._o(self._loss - vals), self._o(gaps)
+
     @property
     def theta(self):
         return self._o(self._theta)

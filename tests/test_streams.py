@@ -177,3 +177,31 @@ def test_sparse_csr_rows_validated_and_named():
     X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, np.nan]]))
     with pytest.raises(ValueError, match="row 1"):
         rl.streams.logistic(X, [1, -1])
+
+
+def test_path_length_comparator_interpolates_static_and_per_round():
+    rng = np.random.default_rng(0)
+    grads = rng.normal(size=(60, 2))
+    s = rl.streams.linear(grads, domain=rl.Box(-1, 1, d=2))
+    run = rl.play(rl.OGD(0.3), s, 60, checkpoints=[10, 60])
+    r0, g0 = run.dynamic_regret_path(0.0)
+    np.testing.assert_allclose(r0, run.regret, rtol=1e-9, atol=1e-9)
+    big, _ = run.dynamic_regret_path(1e6)
+    np.testing.assert_allclose(big, run.dynamic_regret, rtol=1e-9, atol=1e-9)
+    mid, gm = run.dynamic_regret_path(3.0)
+    assert np.all(r0 <= mid + 1e-9) and np.all(mid <= big + 1e-9) and np.all(gm < 1e-7)
+
+
+def test_path_length_comparator_brute_force_1d():
+    # T = 4, d = 1: the optimum of an LP over a box is at a vertex of the path polytope; enumerate a fine grid
+    import itertools
+
+    from regretlab.hindsight import best_path_length
+
+    g = np.array([[1.0], [-2.0], [0.5], [-1.0]])
+    P = 1.0
+    grid = np.linspace(-1, 1, 41)
+    best = min(sum(g[i, 0] * u[i] for i in range(4)) for u in itertools.product(grid, repeat=4)
+               if sum(abs(u[i] - u[i - 1]) for i in range(1, 4)) <= P + 1e-12)
+    val, gap = best_path_length(g, rl.Box(-1, 1, d=1), P)
+    assert val[0] == pytest.approx(best, abs=1e-9)
