@@ -290,8 +290,9 @@ def _check_learners(learners):
                              "call regretlab.register_learner(SpecClass, step) first")
     first = learners[0]
     for L in learners[1:]:
-        if type(L) is not type(first) or L._spec() != first._spec() or \
-                L.weighted_projection != first.weighted_projection:
+        # The spec's *type* carries the compiled modes (NamedTuple equality alone ignores the class).
+        if type(L) is not type(first) or type(L._spec()) is not type(first._spec()) or \
+                L._spec() != first._spec() or L.weighted_projection != first.weighted_projection:
             raise ValueError("a batch of learners must share the learner type and every non-numeric option "
                              f"(schedule, variants); got {first!r} and {L!r}")
     return learners

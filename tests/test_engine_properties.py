@@ -236,6 +236,8 @@ def test_hyperparameter_batch_equals_single_runs_and_does_not_recompile():
     (lambda: rl.play(rl.OGD(), rl.streams.linear(np.ones((5, 1))), 6), "exceeds"),
     (lambda: rl.play("adam", rl.streams.reddi(), 10), "learner"),
     (lambda: rl.play_many([rl.Adam(), rl.OGD()], rl.streams.reddi(), 10), "share"),
+    (lambda: rl.play_many([rl.Adam(), rl.Adam(schedule="constant")], rl.streams.reddi(), 10), "share"),
+    (lambda: rl.play_many([rl.Adam(), rl.Adam(lazy=True)], rl.streams.reddi(), 10), "share"),
 ])
 def test_bad_input_is_a_value_error_naming_the_parameter(make, match):
     with pytest.raises(ValueError, match=match):
