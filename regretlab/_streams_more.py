@@ -444,8 +444,7 @@ def synthetic_logistic(d=10, *, data_seed=0, w_norm=3.0, scale=1.0, domain=None,
 def drifting_logistic(d=10, *, omega=1e-3, data_seed=0, w_norm=3.0, scale=1.0, domain=None, x0=None):
     r"""Non-stationary logistic regression: the separating hyperplane w_t rotates by angle omega
     per round in the plane of coordinates 0 and 1 (w_t = R(omega t) w*)."""
-    if d < 2:
-        raise ValueError(f"drifting_logistic: d must be >= 2 for a rotating hyperplane, got {d}")
+    d = V.integer("d", d, lo=2, where="drifting_logistic: (a rotating hyperplane needs d >= 2) ")
     return _synthetic(LOGISTIC, d, 0, 1.0, omega, data_seed, scale, w_norm, domain, x0, "drifting_logistic",
                       {"omega": omega})
 
@@ -455,8 +454,7 @@ def sparse_logistic(d=10**4, nnz=20, *, zipf=1.1, data_seed=0, w_norm=3.0, scale
     Zipf(zipf) frequencies (feature i with probability proportional to i^-zipf, with
     replacement), values uniform in [-scale, scale]; labels from a logistic model.
     No dense T x d array is built; dense learners still update all d coordinates."""
-    if nnz < 1:
-        raise ValueError(f"sparse_logistic: nnz must be >= 1, got {nnz!r}")
+    nnz = V.integer("nnz", nnz, lo=1, where="sparse_logistic: ")
     return _synthetic(LOGISTIC, d, nnz, zipf, 0.0, data_seed, scale, w_norm, domain, x0, "sparse_logistic",
                       {"zipf": zipf})
 
@@ -671,6 +669,8 @@ register_stream(_NonstatSpec, _nonstat_round)
 def _nonstat(kind, targets, period, step, sigma, domain, x0, name, params):
     where = f"{name}: "
     targets = np.atleast_2d(V.finite_array("targets", targets, where=where))
+    if targets.ndim != 2 or targets.shape[1] < 1:
+        raise ValueError(f"{where}targets must be a vector or a (K, d) array, got shape {targets.shape}")
     d = targets.shape[1]
     sigma = V.real("sigma", sigma, 0.0, math.inf, hi_open=True, where=where)
     domain = _domain_or(domain, Box(-1.0, 1.0, d=d))
@@ -708,7 +708,9 @@ def switching_quadratic(targets, period, *, sigma=0.0, domain=None, x0=None):
 def periodic_quadratic(amplitude, period, *, sigma=0.0, domain=None, x0=None):
     r"""Periodic targets z_t = amplitude * sin(2 pi t/period) (+ noise sigma)."""
     period = V.integer("period", period, lo=1, where="periodic_quadratic: ")
-    amp = np.atleast_1d(np.asarray(amplitude, dtype=float))
+    amp = np.atleast_1d(V.finite_array("amplitude", amplitude, where="periodic_quadratic: "))
+    if amp.ndim != 1:
+        raise ValueError(f"periodic_quadratic: amplitude must be a scalar or a vector, got shape {amp.shape}")
     return _nonstat(2, amp[None, :], period, 0.0, sigma, domain, x0, "periodic_quadratic", {"period": period})
 
 

@@ -15,7 +15,7 @@ def real(name, value, lo=-math.inf, hi=math.inf, lo_open=False, hi_open=False, w
     left = "(" if lo_open else "["
     right = ")" if hi_open else "]"
     rng = f"{left}{lo:g}, {hi:g}{right}"
-    if not math.isfinite(v) and not (math.isinf(v) and math.isinf(hi) and v > 0 and not hi_open):
+    if not math.isfinite(v):
         raise ValueError(f"{where}{name} must be finite and in {rng}, got {value!r}")
     bad = (v < lo) or (v > hi) or (lo_open and v == lo) or (hi_open and v == hi)
     if bad:

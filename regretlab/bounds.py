@@ -94,7 +94,20 @@ def _diameters(runs, reasons, spread):
     raise ValueError(f"spread must be 'domain' or 'observed', got {spread!r}")
 
 
+def _underflow_reason(runs):
+    """The squared-gradient sums are float64 sums of g^2: for |g| below ~1e-154 they underflow to 0.
+    Detected by max ||g||_2 < max ||g||_inf, which is impossible for exact values."""
+    st = runs._stats
+    if np.any(st["max_g_2"][:, -1] < st["max_g_inf"][:, -1] * (1 - 1e-12)):
+        return ("the squared-gradient statistics underflowed (|g| below ~1e-154): sum_i ||g_1:T,i|| and "
+                "v_hat are not representable in float64")
+    return None
+
+
 def _gradient_bounds(runs, reasons, need_l2=False, need_inf=True):
+    why = _underflow_reason(runs)
+    if why and why not in reasons:
+        reasons.append(why)
     G, Ginf = runs.stream.G, runs.stream.G_inf
     if need_inf and Ginf is None:
         reasons.append(f"the stream {runs.stream.name!r} declares no gradient bound G_inf")
@@ -247,6 +260,7 @@ def amsgrad_theorem_4(runs, *, spread="domain"):
     if L.lam > 1:
         reasons.append("beta1_t must not exceed beta1")
     _, Dinf = _diameters(runs, reasons, spread)
+    _gradient_bounds(runs, reasons, need_inf=False)
     consts = {"alpha": a, "beta1": b1, "beta2": b2, "gamma": gamma, "D_inf": _scalar(Dinf)}
     if reasons:
         return _na(name, runs, reasons, consts, notes)
@@ -369,6 +383,7 @@ def adagrad(runs, *, spread="domain"):
     if L.schedule != "constant":
         reasons.append("schedule='theorem': the bound is for a constant eta")
     _, Dinf = _diameters(runs, reasons, spread)
+    _gradient_bounds(runs, reasons, need_inf=False)
     consts = {"eta": L.alpha, "delta": L.delta, "D_inf": _scalar(Dinf)}
     if reasons:
         return _na(name, runs, reasons, consts, notes)
@@ -470,6 +485,9 @@ def lemma_10_3(runs):
 
     Not scale invariant: it can fail when G_inf is below about 1/2 (THEORY.md section 3).
     G_inf is the stream's declared bound (the observed max when none is declared)."""
+    why = _underflow_reason(runs)
+    if why:
+        return Check("lemma_10_3", "not applicable", detail=why)
     Ginf = runs.stream.G_inf
     if Ginf is None:
         Ginf = runs._stats["max_g_inf"][:, -1:]
@@ -500,6 +518,9 @@ def lemma_10_4(runs):
     if not gamma < 1:
         return [Check(n, "not applicable", detail=f"gamma = {gamma:.3g} >= 1") for n in ("lemma_10_4_stated",
                                                                                           "lemma_10_4_proof")]
+    why = _underflow_reason(runs)
+    if why:
+        return [Check(n, "not applicable", detail=why) for n in ("lemma_10_4_stated", "lemma_10_4_proof")]
     Ginf = runs.stream.G_inf if runs.stream.G_inf is not None else float(np.max(runs._stats["max_g_inf"]))
     lhs = runs._stats["lemma_10_4_lhs"]
     sg = runs._stats["sum_g_norm"]

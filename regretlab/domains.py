@@ -80,7 +80,13 @@ class Box(Domain):
             d = V.integer("d", d, lo=1)
             lo = np.broadcast_to(lo, (d,)) if lo.ndim == 0 else lo
             hi = np.broadcast_to(hi, (d,)) if hi.ndim == 0 else hi
-        lo, hi = np.broadcast_arrays(np.atleast_1d(lo), np.atleast_1d(hi))
+        try:
+            lo, hi = np.broadcast_arrays(np.atleast_1d(lo), np.atleast_1d(hi))
+        except ValueError:
+            raise ValueError(f"Box bounds lo and hi must have the same length, got shapes {lo.shape} and "
+                             f"{hi.shape}") from None
+        if lo.ndim != 1 or lo.shape[0] < 1:
+            raise ValueError(f"Box bounds must be scalars or 1-d arrays of length d >= 1, got shape {lo.shape}")
         if np.isnan(lo).any() or np.isnan(hi).any():
             raise ValueError("Box bounds lo and hi must not be NaN")
         if (lo > hi).any():

@@ -40,8 +40,12 @@ N_REC = 13
 REC_NAMES = ("loss", "sum_g_norm", "sum_sqrt_vhat", "sum_beta1_h", "max_g_2", "max_g_inf", "gamma_neg",
              "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg", "lemma_10_4_lhs")
 
-ERR_LOSS, ERR_GRAD, ERR_ITERATE = 1, 2, 3
-_ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t"}
+ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2 = 1, 2, 3, 4
+_ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t",
+              ERR_GRAD2: "the squared gradient norm (|g| above ~1e154 overflows g^2, which every adaptive "
+                         "learner and bound statistic needs)"}
+#: the largest horizon: rounds stay exact in float64 (sqrt(t), 1/t) up to 2^53
+T_MAX = 2**53
 
 
 class NonFiniteError(ArithmeticError):
@@ -133,6 +137,11 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1
                     if x > AUX[k, X_MAX, i]:
                         AUX[k, X_MAX, i] = x
                     AUX[k, X_PREV, i] = x
+                if not math.isfinite(g2):
+                    err[0] = ERR_GRAD2
+                    err[1] = k
+                    err[2] = t
+                    return t
                 loss_sum += loss
                 if g2 > maxg2:
                     maxg2 = g2
@@ -265,7 +274,11 @@ def _seeds(seed, seeds):
     else:
         if isinstance(seeds, (int, np.integer)):
             raise ValueError(f"seeds must be an iterable of seeds such as range({seeds}), got the integer {seeds}")
-        vals = list(seeds)
+        try:
+            vals = list(seeds)
+        except TypeError:
+            raise ValueError(f"seeds must be an iterable of non-negative integers such as range(8), "
+                             f"got {seeds!r}") from None
         name = "seeds"
         if not vals:
             raise ValueError("seeds must contain at least one seed, got an empty sequence")
@@ -352,7 +365,7 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     learners = _check_learners(learners)
     if not isinstance(stream, Stream):
         raise ValueError(f"stream must be a regretlab stream (e.g. rl.streams.reddi()), got {stream!r}")
-    T = V.integer("T", T, lo=1)
+    T = V.integer("T", T, lo=1, hi=T_MAX)
     if stream.horizon is not None and T > stream.horizon:
         raise ValueError(f"T = {T} exceeds the length of the stream's sequence ({stream.horizon} rounds)")
     seed_arr = _seeds(seed, seeds)
@@ -402,15 +415,18 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
         if err[0] != 0:
             k = int(err[1])
             L = learners[k // n_seeds]
-            where = f" (coordinate {int(err[3])})" if err[0] != ERR_LOSS else ""
+            where = f" (coordinate {int(err[3])})" if err[0] in (ERR_GRAD, ERR_ITERATE) else ""
             rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
             raise NonFiniteError(
                 f"{_ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed {int(seeds_all[k])}, "
                 f"learner {L!r}, stream {stream!r}; no result was recorded")
         if progress is not None:
             progress(int(ck[b - 1]), T)
-    if not np.all(np.isfinite(st.X)):
-        raise NonFiniteError(f"the final iterate theta_(T+1) is non-finite (round {T}); no result was recorded")
+    bad = ~np.all(np.isfinite(st.X), axis=1)
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise NonFiniteError(f"the iterate theta_(T+1) became non-finite at round {T}, seed {int(seeds_all[k])}, "
+                             f"learner {learners[k // n_seeds]!r}, stream {stream!r}; no result was recorded")
 
     out = []
     for j, L in enumerate(learners):

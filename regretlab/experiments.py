@@ -53,6 +53,7 @@ STREAMS = {name: getattr(_streams, name) for name in (
     "reddi", "periodic_linear", "random_sign", "quadratic", "stochastic_linear", "reddi_stochastic",
     "momentum_adversary", "sparse_linear", "sparse_logistic", "synthetic_logistic", "drifting_logistic",
     "drifting_quadratic", "switching_quadratic", "periodic_quadratic", "digits")}
+MAX_AXIS = 100_000  # values per grid axis
 TOP_KEYS = ("name", "T", "checkpoints", "seeds", "root_seed", "learners", "streams")
 MANIFEST = "manifest.json"
 
@@ -83,12 +84,14 @@ def _expand(path, value):
             if c == 0 or (b - a) / c < 0:
                 raise SpecError(f"{path}.range = {list(args)} is empty (step must move from start toward stop)")
             n = int(math.floor((b - a) / c + 1e-9)) + 1
+            if n > MAX_AXIS:
+                raise SpecError(f"{path}.range = {list(args)} has {n} values; at most {MAX_AXIS} per axis")
             vals = [a + i * c for i in range(n)]
             if all(isinstance(x, int) for x in args):
                 vals = [int(v) for v in vals]
         else:
-            if not float(c).is_integer() or c < 1:
-                raise SpecError(f"{path}.{kind}: the count must be a positive integer, got {c!r}")
+            if not float(c).is_integer() or c < 1 or c > MAX_AXIS:
+                raise SpecError(f"{path}.{kind}: the count must be an integer in [1, {MAX_AXIS}], got {c!r}")
             vals = list(np.linspace(a, b, int(c)) if kind == "linspace" else np.logspace(a, b, int(c)))
             vals = [float(v) for v in vals]
         return vals
@@ -109,6 +112,8 @@ def _grid(section, entries, registry, path):
         if not isinstance(body, dict):
             raise SpecError(f"{p}: must be a table of parameters, got {body!r}")
         kind = body.get("type", key)
+        if not isinstance(kind, str):
+            raise SpecError(f"{p}.type: must be a string naming a {section}, got {kind!r}")
         if kind not in registry:
             raise SpecError(f"{p}.type: unknown {section} {kind!r}{_near(kind, registry)}; valid: {sorted(registry)}")
         target = registry[kind]
@@ -218,8 +223,11 @@ def load_spec(spec):
         if k not in spec:
             raise SpecError(f"{k}: missing (a sweep needs T, [learners.*] and [streams.*])")
     T = spec["T"]
-    if isinstance(T, bool) or not isinstance(T, (int, float)) or not float(T).is_integer() or T < 1:
-        raise SpecError(f"T: must be a positive integer, got {T!r}")
+    from .engine import T_MAX
+
+    if isinstance(T, bool) or not isinstance(T, (int, float)) or not math.isfinite(T) or \
+            not float(T).is_integer() or not 1 <= T <= T_MAX:
+        raise SpecError(f"T: must be an integer in [1, 2^53], got {T!r}")
     T = int(T)
     ck = spec.get("checkpoints", 200)
     if isinstance(ck, bool) or not (isinstance(ck, int) and ck >= 1 or
@@ -233,6 +241,8 @@ def load_spec(spec):
                                        all(isinstance(s, int) and s >= 0 for s in seeds)):
         raise SpecError(f"seeds: must be a positive count or a non-empty list of seed indices, got {seeds!r}")
     seed_idx = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
+    if len(set(seed_idx)) != len(seed_idx):
+        raise SpecError(f"seeds: the seed indices must be distinct, got {seeds!r}")
     root = spec.get("root_seed", 0)
     if isinstance(root, bool) or not isinstance(root, int) or root < 0:
         raise SpecError(f"root_seed: must be a non-negative integer, got {root!r}")

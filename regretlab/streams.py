@@ -47,8 +47,9 @@ class Stream:
         self.domain = domain
         self.d = domain.d
         self.x0 = domain.check_point("x0", x0)
-        self.G = None if G is None else float(G)
-        self.G_inf = None if G_inf is None else float(G_inf)
+        # a declared bound must be a finite number; anything else means "unknown"
+        self.G = None if G is None or not math.isfinite(G) else float(G)
+        self.G_inf = None if G_inf is None or not math.isfinite(G_inf) else float(G_inf)
         self.family = family
         self.n_suff = int(n_suff)
         self.params = dict(params)
@@ -246,8 +247,9 @@ def linear(grads, *, domain=None, x0=None):
         raise ValueError(f"linear: domain has dimension {domain.d} but grads have d = {d}")
     if x0 is None:
         x0 = domain.project(np.zeros(d))
-    G = float(np.max(np.linalg.norm(grads, axis=1)))
     G_inf = float(np.max(np.abs(grads)))
+    scale = G_inf if G_inf > 0 else 1.0
+    G = float(scale * np.max(np.linalg.norm(grads / scale, axis=1)))  # scaled: no overflow for |g| ~ 1e160
     from .hindsight import best_linear
 
     dyn = np.ascontiguousarray(best_linear(grads, domain)[0], dtype=np.float64)
