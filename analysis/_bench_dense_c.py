@@ -64,15 +64,16 @@ static inline double rl_sign(uint64_t seed, int64_t t, int64_t j)
     return (b >> 63) == 0 ? 1.0 : -1.0;
 }
 
-/* One trial of Adam on random_sign(d): g_{t,i} = scale * sign(seed, t, i) on [lo_i, hi_i].
-   prm = (alpha, beta1, beta2, eps, lam).  work holds 11 d + (d + 1) doubles (state, set here).
+/* One trial of Adam on a d-dimensional linear stream on the box [lo_i, hi_i] (template, see below).
+   prm = (alpha, beta1, beta2, eps, lam), strm = the stream's parameters.  work holds 11 d + (d + 1) doubles (state, set here).
    rec is (nc, N_REC), rec_suff (nc, d + 1), rec_theta (nc, d) when record_theta.
    Returns the next round; err[0] != 0 on a non-finite value. */
-int64_t play_dense(int64_t d, uint64_t seed, const double *prm, double scale, double radius,
+int64_t NAME(int64_t d, uint64_t seed, const double *prm, const double *strm, int64_t period,
                    const double *lo, const double *hi, const double *x0, const int64_t *ck, int64_t nc,
                    int64_t record_theta, double *rec, double *rec_suff, double *rec_theta, double *work,
                    int64_t *err)
 {
+    STREAM_PARAMS
     const double alpha = prm[0], beta1 = prm[1], beta2 = prm[2], eps = prm[3], lam = prm[4];
     double *restrict X = work, *restrict G = work + d, *restrict M = work + 2 * d, *restrict V = work + 3 * d,
            *restrict Hh = work + 4 * d, *restrict VH = work + 5 * d, *restrict N2 = work + 6 * d,
@@ -93,13 +94,14 @@ int64_t play_dense(int64_t d, uint64_t seed, const double *prm, double scale, do
         for (; t <= t_end; t++) {
             /* stream round */
             double loss = 0.0;
+            STREAM_PRE
             for (int64_t i = 0; i < d; i++) {
-                const double g = scale * rl_sign(seed, t, i);
+                const double g = STREAM_G;
                 G[i] = g;
                 SUFF[i] += g;
                 loss += g * X[i];
             }
-            SUFF[d] -= radius * scale * (double)d;
+            STREAM_POST
             if (!isfinite(loss)) { err[0] = ERR_LOSS; err[1] = 0; err[2] = t; return t; }
             /* bound statistics of g_t and theta_t */
             double g2 = 0.0, ginf = 0.0, g1 = 0.0;
@@ -118,6 +120,7 @@ int64_t play_dense(int64_t d, uint64_t seed, const double *prm, double scale, do
                 if (x > XMAX[i]) XMAX[i] = x;
                 XPREV[i] = x;
             }
+            if (!isfinite(g2)) { err[0] = ERR_GRAD2; err[1] = 0; err[2] = t; return t; }
             a_loss += loss;
             if (g2 > a_maxg2) a_maxg2 = g2;
             if (ginf > a_maxginf) a_maxginf = ginf;
@@ -203,6 +206,36 @@ int64_t play_dense(int64_t d, uint64_t seed, const double *prm, double scale, do
 """
 
 
+# The two streams of the template: random_sign (``_sign_round``) and periodic_linear (``_periodic_round``).
+_STREAMS = {
+    "play_dense": {  # strm = (scale, radius)
+        "STREAM_PARAMS": "const double scale = strm[0], radius = strm[1]; (void)period;",
+        "STREAM_PRE": "",
+        "STREAM_G": "scale * rl_sign(seed, t, i)",
+        "STREAM_POST": "SUFF[d] -= radius * scale * (double)d;",
+    },
+    "play_dense_periodic": {  # strm = (big, small, phase, dyn_big, dyn_small)
+        "STREAM_PARAMS": "const double big = strm[0], small = strm[1], dyn_big = strm[3], dyn_small = strm[4];\n"
+                         "    const int64_t phase = (int64_t)strm[2]; (void)seed;",
+        "STREAM_PRE": "const int is_big = t % period == phase; const double gp = is_big ? big : -small;",
+        "STREAM_G": "gp",
+        "STREAM_POST": "SUFF[d] += is_big ? dyn_big : dyn_small;",
+    },
+}
+
+
+def _dense_source():
+    head, body = DENSE_SOURCE.split("int64_t NAME(", 1)
+    out = head
+    for name, subs in _STREAMS.items():
+        fn = "int64_t NAME(" + body
+        fn = fn.replace("NAME", name)
+        for k, v in subs.items():
+            fn = fn.replace(k, v)
+        out += fn
+    return out
+
+
 def source():
-    """bench_engine's C loops + the grid loop + the dense loop, as one translation unit."""
-    return BE.C_SOURCE + _grid_source() + DENSE_SOURCE
+    """bench_engine's C loops + the grid loop + the dense loops, as one translation unit."""
+    return BE.C_SOURCE + _grid_source() + _dense_source()

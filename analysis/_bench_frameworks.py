@@ -108,30 +108,44 @@ def jax_loop():
         return (x, suff, m, v, H, vh, z0, z1, z2, z3, n2, xmin, xmax, hprev, a_loss, a_maxg2, a_maxginf, a_gneg,
                 a_maxstep, a_sumb1h, a_l103, a_firstneg, a_l104)
 
+    def body_packed(t, sv):
+        # one f64[23] buffer as the loop state: XLA's CPU while loop passes a 23-tuple of scalars
+        # buffer by buffer (measured: ~1 us per round against ~0.03 us packed)
+        return jnp.stack(body(t, tuple(sv[i] for i in range(23))))
+
     def segment(carry, t_end):
-        t, s = carry
-        s = lax.fori_loop(t, t_end + 1, body, s)
+        t, sv = carry
+        sv = lax.fori_loop(t, t_end + 1, body_packed, sv)
+        s = tuple(sv[i] for i in range(23))
         (x, suff, m, v, H, vh, z0, z1, z2, z3, n2, xmin, xmax, hprev, a_loss, a_maxg2, a_maxginf, a_gneg,
          a_maxstep, a_sumb1h, a_l103, a_firstneg, a_l104) = s
         w = xmax - xmin
         rec = jnp.stack([a_loss, 0.0 + jnp.sqrt(n2), 0.0 + jnp.sqrt(vh), a_sumb1h, jnp.sqrt(a_maxg2), a_maxginf,
                          a_gneg, a_maxstep, jnp.where(w > 0.0, w, 0.0), jnp.sqrt(0.0 + w * w), a_l103,
                          a_firstneg, a_l104])
-        return (t_end + 1, s), rec
+        return (t_end + 1, sv), rec
 
     @jax.jit
     def run(ck):
         z = jnp.zeros((), f64)
         x0 = jnp.asarray(BE.X0, f64)
-        s0 = (x0, z, z, z, z, z, z, z, z, z, z, x0, x0, z, z, z, z, z, z, z, z, z, z)
-        (_, s), rec = lax.scan(segment, (jnp.asarray(1, jnp.int64), s0), ck)
-        return rec, s[0]
+        s0 = jnp.stack((x0, z, z, z, z, z, z, z, z, z, z, x0, x0, z, z, z, z, z, z, z, z, z, z))
+        (_, sv), rec = lax.scan(segment, (jnp.asarray(1, jnp.int64), s0), ck)
+        return rec, sv[0]
 
     def call(ck):
         rec, x = run(jnp.asarray(np.asarray(ck, dtype=np.int64)))
         rec = np.asarray(jax.block_until_ready(rec))
         return rec, float(x)
 
+    def fusions(ck):
+        """How many fusion kernels XLA compiled the program into (each one is a separate call per round)."""
+        import re
+
+        txt = run.lower(jnp.asarray(np.asarray(ck, dtype=np.int64))).compile().as_text()
+        return len(re.findall(r"= \S+ fusion\(", txt))
+
+    call.fusions = fusions
     return call, None
 
 

@@ -7,10 +7,10 @@ schedule="theorem", bias_correction="paper", eps_mode="paper").
 The C loop is written to a temporary directory, compiled with gcc -O3 into a
 shared library at benchmark time and called through ctypes.  Per round it does
 what ``regretlab.engine._play_kernel`` does with the inlined ``_periodic_round``,
-``_make_adam_step(THEOREM, 0, 0)`` and ``_box_project`` (same operations in the
-same order, IEEE double, no fast-math), including the checkpoint records of
-``_record`` at the same rounds (``regretlab.default_checkpoints(T)``, about 200
-log-spaced rounds).  The script checks that the C loop's final cumulative loss
+``_make_adam_step(THEOREM, 0, 0, 0)`` and ``_box_project`` (same operations in the
+same order, IEEE double, no fast-math), including the Gamma counts and the
+Lemma 10.3 and 10.4 sums, and the 13 checkpoint records of ``_record`` at the
+same rounds (``regretlab.default_checkpoints(T)``, about 200 log-spaced rounds).  The script checks that the C loop's final cumulative loss
 and final iterate equal regretlab's to 1e-9 relative (they are in fact
 bit-identical) before it reports any timing.
 
@@ -82,7 +82,7 @@ C_SOURCE = r"""
 /* Checkpoint record fields, in the order of regretlab.engine.REC_NAMES. */
 enum { R_LOSS, R_SUM_GNORM, R_SUM_SQRT_V, R_SUM_B1H, R_MAX_G2, R_MAX_GINF, R_GNEG, R_MAX_STEP,
        R_D_INF, R_D_2, R_L103, R_FIRSTNEG, R_L104, N_REC };
-enum { ERR_LOSS = 1, ERR_GRAD = 2, ERR_ITERATE = 3 };
+enum { ERR_LOSS = 1, ERR_GRAD = 2, ERR_ITERATE = 3, ERR_GRAD2 = 4 };
 /* Final state written back (the kernel's state arrays outlive the call, so nothing is dead). */
 enum { S_X, S_G, S_SUFF, S_M, S_V, S_H, S_VHAT, S_Z0, S_Z1, S_Z2, S_Z3, S_N2, S_XMIN, S_XMAX, S_HPREV,
        S_LOSS, S_MAXG2, S_MAXGINF, S_GNEG, S_MAXSTEP, S_SUMB1H, S_L103, S_FIRSTNEG, S_L104, N_STATE };
@@ -127,6 +127,7 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
             if (x < xmin) xmin = x;
             if (x > xmax) xmax = x;
             const double xprev = x;         /* AUX[k, X_PREV, i] */
+            if (!isfinite(g2)) { err[0] = ERR_GRAD2; err[1] = 0; err[2] = t; goto done; }
             a_loss += loss;
             if (g2 > a_maxg2) a_maxg2 = g2;
             if (ginf > a_maxginf) a_maxginf = ginf;
@@ -250,6 +251,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
                 if (x < XMIN[k]) XMIN[k] = x;
                 if (x > XMAX[k]) XMAX[k] = x;
                 const double xprev = x;
+                if (!isfinite(g2)) { err[0] = ERR_GRAD2; err[1] = k; err[2] = t; return t; }
                 LOSS[k] += loss;
                 if (g2 > MAXG2[k]) MAXG2[k] = g2;
                 if (ginf > MAXGINF[k]) MAXGINF[k] = ginf;

@@ -136,6 +136,7 @@ _SPHERE_TOL = 1.0 + 8.0 * 2.220446049250313e-16
 class _BallSpec(NamedTuple):
     center: np.ndarray
     radius: float
+    accept2: float  # squared radius accepted as feasible: r plus the rounding of c + r u (see Ball)
 
 
 def _ball_project(spec, X, k, W, weighted):
@@ -146,9 +147,9 @@ def _ball_project(spec, X, k, W, weighted):
     for i in range(d):
         z = X[k, i] - c[i]
         nrm2 += z * z
-    # Feasible up to a few ulps: a point this routine put on the sphere is left alone, so the
+    # Feasible up to rounding: a point this routine put on the sphere is left alone, so the
     # projection is exactly idempotent in floating point.
-    r2 = r * r * _SPHERE_TOL
+    r2 = spec.accept2
     if nrm2 <= r2:
         return
     use_weights = weighted
@@ -236,20 +237,27 @@ class Ball(Domain):
     def diameter_inf(self):
         return 2.0 * self.radius
 
+    @property
+    def _accept2(self):
+        # c + r u carries a rounding error of a few ulps of max(|c_i|, r) per coordinate, which can
+        # exceed ulps of r when |c| >> r: accept that much beyond the sphere.
+        slack = 8.0 * 2.220446049250313e-16 * (float(np.max(np.abs(self.center))) + self.radius) * math.sqrt(self.d)
+        return max(self.radius ** 2 * _SPHERE_TOL, (self.radius + slack) ** 2)
+
     def contains(self, x, tol=0.0):
         z = np.asarray(x, dtype=float) - self.center
-        return bool(z @ z <= self.radius ** 2 * _SPHERE_TOL + tol)
+        return bool(z @ z <= self._accept2 + tol)
 
     def project(self, y):
         y = np.asarray(y, dtype=float)
         z = y - self.center
         n2 = z @ z
-        if n2 <= self.radius ** 2 * _SPHERE_TOL:
+        if n2 <= self._accept2:
             return y.copy()
         return self.center + z * (self.radius / np.sqrt(n2))
 
     def _spec(self):
-        return _BallSpec(np.array(self.center), float(self.radius))
+        return _BallSpec(np.array(self.center), float(self.radius), float(self._accept2))
 
 
 # ---------------------------------------------------------------- Unconstrained

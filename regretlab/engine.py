@@ -150,11 +150,21 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1
                 inv_sqrt_t = 1.0 / math.sqrt(t)
                 l103 += g1 * inv_sqrt_t
                 big, b1t, alpha_t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
+                if not math.isfinite(big):  # this round's step made theta_(t+1) non-finite
+                    err[0] = ERR_ITERATE
+                    err[1] = k
+                    err[2] = t + 1
+                    for i in range(d):
+                        if not math.isfinite(X[k, i]):
+                            err[3] = i
+                            break
+                    return t
                 if big > maxstep:
                     maxstep = big
                 neg = 0
                 sb = 0.0
                 s104 = 0.0
+                inv_alpha_t = 1.0 / alpha_t
                 for i in range(d):
                     h = H[k, i]
                     if h < AUX[k, X_HPREV, i]:
@@ -162,9 +172,11 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1
                     AUX[k, X_HPREV, i] = h
                     sb += h
                     delta = AUX[k, X_PREV, i] - X[k, i]
-                    s104 += delta * delta * h
-                # Lemma 10.4's m_hat^2/sqrt(t v_hat) = Delta^2 H/(sqrt(t) alpha_t) when Delta = alpha_t m_hat/sqrt(v_hat)
-                l104 += s104 * inv_sqrt_t / alpha_t
+                    # Lemma 10.4's m_hat^2/sqrt(v_hat) = (Delta H) (Delta/alpha_t) when
+                    # Delta = alpha_t m_hat/sqrt(v_hat), H = sqrt(v_hat)/alpha_t; in this order
+                    # (m_hat times m_hat/sqrt(v_hat)) it does not overflow for large steps
+                    s104 += (delta * h) * (delta * inv_alpha_t)
+                l104 += s104 * inv_sqrt_t
                 project(dspec, X, k, H, weighted)
                 if neg > 0:
                     if gneg == 0.0:
@@ -205,14 +217,17 @@ def _record(st, rec, k, c):
     sg = 0.0
     sv = 0.0
     dinf = 0.0
-    d2 = 0.0
     for i in range(d):
         sg += math.sqrt(AUX[k, X_N2, i])
         sv += math.sqrt(st.V[k, i])
         w = AUX[k, X_MAX, i] - AUX[k, X_MIN, i]
-        d2 += w * w
         if w > dinf:
             dinf = w
+    d2 = 0.0  # the l2 norm of the ranges, scaled by their max so that huge iterates do not overflow it
+    if dinf > 0.0:
+        for i in range(d):
+            w = (AUX[k, X_MAX, i] - AUX[k, X_MIN, i]) / dinf
+            d2 += w * w
     R = rec.REC
     R[k, c, R_LOSS] = st.ACC[k, A_LOSS]
     R[k, c, R_SUM_GNORM] = sg
@@ -223,7 +238,7 @@ def _record(st, rec, k, c):
     R[k, c, R_GNEG] = st.ACC[k, A_GNEG]
     R[k, c, R_MAX_STEP] = st.ACC[k, A_MAXSTEP]
     R[k, c, R_D_INF] = dinf
-    R[k, c, R_D_2] = math.sqrt(d2)
+    R[k, c, R_D_2] = dinf * math.sqrt(d2)
     R[k, c, R_L103] = st.ACC[k, A_L103]
     R[k, c, R_FIRSTNEG] = st.ACC[k, A_FIRSTNEG]
     R[k, c, R_L104] = st.ACC[k, A_L104]
@@ -309,6 +324,18 @@ def _check_learners(learners):
             raise ValueError("a batch of learners must share the learner type and every non-numeric option "
                              f"(schedule, variants); got {first!r} and {L!r}")
     return learners
+
+
+def _check_records(REC, a, b, ck, seeds_all, learners, n_seeds, stream):
+    """Sums of finite per-round values can still overflow (sum g^2 for |g| ~ 1e153, a cumulative loss
+    near 1e308): every recorded statistic must be finite, else the run stops naming where."""
+    chunk = REC[:, a:b, :]
+    bad = ~np.isfinite(chunk)
+    if bad.any():
+        k, c, j = (int(v) for v in np.argwhere(bad)[0])
+        raise NonFiniteError(
+            f"the running statistic {REC_NAMES[j]!r} overflowed by round {int(ck[a + c])}, seed "
+            f"{int(seeds_all[k])} (found at a checkpoint), learner {learners[k // n_seeds]!r}, stream {stream!r}; no result was recorded")
 
 
 def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
@@ -420,6 +447,7 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
             raise NonFiniteError(
                 f"{_ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed {int(seeds_all[k])}, "
                 f"learner {L!r}, stream {stream!r}; no result was recorded")
+        _check_records(rec.REC, a, b, ck, seeds_all, learners, n_seeds, stream)
         if progress is not None:
             progress(int(ck[b - 1]), T)
     bad = ~np.all(np.isfinite(st.X), axis=1)
