@@ -163,7 +163,7 @@ def test_sparse_streams_at_d_1e5_fit_in_memory():
     (lambda: rl.streams.stochastic_linear(1, 1, -0.1), "p"),
     (lambda: rl.streams.stochastic_linear(1, 1, 1.5), "p"),
     (lambda: rl.streams.reddi_stochastic(3.0, -1.0), "delta"),
-    (lambda: rl.streams.drifting_logistic(1), "d must be >= 2"),
+    (lambda: rl.streams.drifting_logistic(1), "needs d >= 2"),
     (lambda: rl.streams.switching_quadratic([[1.0]], 0), "period"),
     (lambda: rl.streams.absolute([[1.0, np.inf]]), "row 0"),
 ])
