@@ -149,19 +149,25 @@ int64_t NAME(int64_t d, uint64_t seed, const double *prm, const double *strm, in
                 const double a = fabs(step);
                 if (a > big) big = a;
             }
+            if (!isfinite(big)) {
+                err[0] = ERR_ITERATE; err[1] = 0; err[2] = t + 1; err[3] = 0;
+                for (int64_t i = 0; i < d; i++) if (!isfinite(X[i])) { err[3] = i; break; }
+                return t;
+            }
             if (big > a_maxstep) a_maxstep = big;
             /* Gamma counts and Lemma 10.4's sum */
             int64_t neg = 0;
             double sb = 0.0, s104 = 0.0;
+            const double inv_alpha_t = 1.0 / alpha_t;
             for (int64_t i = 0; i < d; i++) {
                 const double h = Hh[i];
                 if (h < HPREV[i]) neg += 1;
                 HPREV[i] = h;
                 sb += h;
                 const double delta = XPREV[i] - X[i];
-                s104 += delta * delta * h;
+                s104 += (delta * h) * (delta * inv_alpha_t);
             }
-            a_l104 += s104 * inv_sqrt_t / alpha_t;
+            a_l104 += s104 * inv_sqrt_t;
             /* projection on the box */
             for (int64_t i = 0; i < d; i++) {
                 const double x = X[i];
@@ -180,9 +186,13 @@ int64_t NAME(int64_t d, uint64_t seed, const double *prm, const double *strm, in
             sg += sqrt(N2[i]);
             sv += sqrt(VH[i]);
             const double w = XMAX[i] - XMIN[i];
-            d2 += w * w;
             if (w > dinf) dinf = w;
         }
+        if (dinf > 0.0)  /* the l2 norm of the ranges, scaled by their max */
+            for (int64_t i = 0; i < d; i++) {
+                const double w = (XMAX[i] - XMIN[i]) / dinf;
+                d2 += w * w;
+            }
         double *R = rec + c * N_REC;
         R[R_LOSS] = a_loss;
         R[R_SUM_GNORM] = sg;
@@ -193,7 +203,7 @@ int64_t NAME(int64_t d, uint64_t seed, const double *prm, const double *strm, in
         R[R_GNEG] = a_gneg;
         R[R_MAX_STEP] = a_maxstep;
         R[R_D_INF] = dinf;
-        R[R_D_2] = sqrt(d2);
+        R[R_D_2] = dinf * sqrt(d2);
         R[R_L103] = a_l103;
         R[R_FIRSTNEG] = a_firstneg;
         R[R_L104] = a_l104;

@@ -100,7 +100,7 @@ def jax_loop():
         hprev = H
         sb = 0.0 + H
         delta = xprev - x
-        a_l104 = a_l104 + (0.0 + delta * delta * H) * inv_sqrt_t / alpha_t
+        a_l104 = a_l104 + (0.0 + (delta * H) * (delta * (1.0 / alpha_t))) * inv_sqrt_t
         x = jnp.where(x < lo, lo, jnp.where(x > hi, hi, x))
         a_firstneg = jnp.where(neg & (a_gneg == 0.0), tf, a_firstneg)
         a_gneg = a_gneg + jnp.where(neg, 1.0, 0.0)
@@ -121,7 +121,8 @@ def jax_loop():
          a_maxstep, a_sumb1h, a_l103, a_firstneg, a_l104) = s
         w = xmax - xmin
         rec = jnp.stack([a_loss, 0.0 + jnp.sqrt(n2), 0.0 + jnp.sqrt(vh), a_sumb1h, jnp.sqrt(a_maxg2), a_maxginf,
-                         a_gneg, a_maxstep, jnp.where(w > 0.0, w, 0.0), jnp.sqrt(0.0 + w * w), a_l103,
+                         a_gneg, a_maxstep, jnp.where(w > 0.0, w, 0.0),
+                         jnp.where(w > 0.0, w * jnp.sqrt(0.0 + (w / w) * (w / w)), 0.0), a_l103,
                          a_firstneg, a_l104])
         return (t_end + 1, sv), rec
 

@@ -151,6 +151,7 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
             x -= step;
             const double as = fabs(step);
             if (as > bigstep) bigstep = as;
+            if (!isfinite(bigstep)) { err[0] = ERR_ITERATE; err[1] = 0; err[2] = t + 1; err[3] = 0; goto done; }
             if (bigstep > a_maxstep) a_maxstep = bigstep;
             /* Gamma bookkeeping and Lemma 10.4's sum (Delta from the step before the projection) */
             int64_t neg = 0;
@@ -159,8 +160,9 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
             hprev = H;
             sb += H;
             const double delta = xprev - x;
-            s104 += delta * delta * H;
-            a_l104 += s104 * inv_sqrt_t / alpha_t;
+            const double inv_alpha_t = 1.0 / alpha_t;
+            s104 += (delta * H) * (delta * inv_alpha_t);
+            a_l104 += s104 * inv_sqrt_t;
             /* projection on the box */
             if (x < lo) x = lo;
             else if (x > hi) x = hi;
@@ -175,8 +177,8 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
         sg += sqrt(n2);
         sv += sqrt(vh);
         const double w = xmax - xmin;
-        d2 += w * w;
         if (w > dinf) dinf = w;
+        if (dinf > 0.0) { const double ws = w / dinf; d2 += ws * ws; }  /* scaled l2 norm of the ranges */
         double *R = rec + c * N_REC;
         R[R_LOSS] = a_loss;
         R[R_SUM_GNORM] = sg;
@@ -187,7 +189,7 @@ int64_t play_single(const double *prm, const double *strm, int64_t period, doubl
         R[R_GNEG] = a_gneg;
         R[R_MAX_STEP] = a_maxstep;
         R[R_D_INF] = dinf;
-        R[R_D_2] = sqrt(d2);
+        R[R_D_2] = dinf * sqrt(d2);
         R[R_L103] = a_l103;
         R[R_FIRSTNEG] = a_firstneg;
         R[R_L104] = a_l104;
@@ -279,6 +281,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
                 x -= step;
                 const double as = fabs(step);
                 if (as > bigstep) bigstep = as;
+                if (!isfinite(bigstep)) { err[0] = ERR_ITERATE; err[1] = k; err[2] = t + 1; err[3] = 0; return t; }
                 if (bigstep > MAXSTEP[k]) MAXSTEP[k] = bigstep;
                 int64_t neg = 0;
                 double sb = 0.0, s104 = 0.0;
@@ -286,8 +289,9 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
                 HPREV[k] = h;
                 sb += h;
                 const double delta = xprev - x;
-                s104 += delta * delta * h;
-                L104[k] += s104 * inv_sqrt_t / alpha_t;
+                const double inv_alpha_t = 1.0 / alpha_t;
+                s104 += (delta * h) * (delta * inv_alpha_t);
+                L104[k] += s104 * inv_sqrt_t;
                 if (x < lo) x = lo;
                 else if (x > hi) x = hi;
                 X[k] = x;
@@ -303,8 +307,8 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
             sg += sqrt(N2[k]);
             sv += sqrt(VH[k]);
             const double w = XMAX[k] - XMIN[k];
-            d2 += w * w;
             if (w > dinf) dinf = w;
+            if (dinf > 0.0) { const double ws = w / dinf; d2 += ws * ws; }
             double *R = rec + (k * nc + c) * N_REC;
             R[R_LOSS] = LOSS[k];
             R[R_SUM_GNORM] = sg;
@@ -315,7 +319,7 @@ int64_t play_batch(int64_t n, const double *prm, const double *strm, int64_t per
             R[R_GNEG] = GNEG[k];
             R[R_MAX_STEP] = MAXSTEP[k];
             R[R_D_INF] = dinf;
-            R[R_D_2] = sqrt(d2);
+            R[R_D_2] = dinf * sqrt(d2);
             R[R_L103] = L103[k];
             R[R_FIRSTNEG] = FIRSTNEG[k];
             R[R_L104] = L104[k];
@@ -468,10 +472,12 @@ def numpy_loop(T, ck):
             H = den / alpha_t
             x = x - step
             a = abs(step)
+            if not isfinite(a):
+                raise ArithmeticError(f"numpy loop: non-finite step at round {t}")
             if a > a_maxstep:
                 a_maxstep = a
             delta = xprev - x
-            a_l104 = a_l104 + (zero + delta * delta * H) * inv_sqrt_t / alpha_t
+            a_l104 = a_l104 + (zero + (delta * H) * (delta * (one / alpha_t))) * inv_sqrt_t
             if x < lo:
                 x = lo
             elif x > hi:
@@ -484,8 +490,10 @@ def numpy_loop(T, ck):
             a_sumb1h = a_sumb1h + b1t * (zero + H)
             t += 1
         w = xmax - xmin
+        dinf = w if w > zero else zero
+        d2 = zero + (w / dinf) * (w / dinf) if dinf > zero else zero  # the kernel's scaled l2 norm of the ranges
         rec[c] = (a_loss, zero + sqrt(n2), zero + sqrt(vh), a_sumb1h, sqrt(a_maxg2), a_maxginf, a_gneg,
-                  a_maxstep, w if w > zero else zero, sqrt(zero + w * w), a_l103, a_firstneg, a_l104)
+                  a_maxstep, dinf, dinf * sqrt(d2), a_l103, a_firstneg, a_l104)
     return rec, x
 
 
