@@ -14,7 +14,12 @@ Conventions shared by all learners (THEORY.md sections 2-7):
 * zero-denominator rule: a coordinate whose denominator is exactly 0 (all its
   gradients so far were 0 and eps = 0) does not move;
 * running powers beta^t are kept as products (exact to a few ulps per round)
-  instead of calling ``pow`` in the hot loop.
+  instead of calling ``pow`` in the hot loop, and flushed to 0 once they fall
+  below the smallest normal double (:data:`TINY`): a product x * z with z
+  subnormal cannot change any sum of normal magnitude, but the product rounds
+  back up to the same subnormal for every factor above 1/2 (0.9 * 2.5e-323 is
+  2.5e-323), so without the flush beta2^t would stay subnormal forever and every
+  round would pay the processor's subnormal penalty (measured: 3 to 12 times slower).
 """
 from __future__ import annotations
 
@@ -29,6 +34,8 @@ from ._jit import njit
 from ._registry import register_learner
 
 THEOREM, CONSTANT = 0, 1
+#: the smallest normal double; running powers below it are flushed to 0 (see the module docstring)
+TINY = 2.2250738585072014e-308
 _SCHEDULES = {"theorem": THEOREM, "constant": CONSTANT}
 
 
@@ -99,6 +106,12 @@ def _common(obj, where):
 
 
 @njit
+def _flush(z):
+    """A running power z >= 0, or 0 once it is subnormal (z < TINY)."""
+    return z if z >= TINY else 0.0
+
+
+@njit
 def _alpha_t(schedule, alpha, t):
     return alpha / math.sqrt(t) if schedule == THEOREM else alpha
 
@@ -148,10 +161,10 @@ def _make_adam_step(schedule, bias, eps_hat, lazy):
             Z[k, 2] = 1.0  # lam^(t-1)
             Z[k, 3] = beta1  # beta1_t^t = beta1^t lam^(t(t-1))
         else:
-            Z[k, 0] *= beta1
-            Z[k, 1] *= beta2
-            Z[k, 2] *= lam
-            Z[k, 3] = Z[k, 3] * beta1 * Z[k, 2] * Z[k, 2]
+            Z[k, 0] = _flush(Z[k, 0] * beta1)
+            Z[k, 1] = _flush(Z[k, 1] * beta2)
+            Z[k, 2] = _flush(Z[k, 2] * lam)
+            Z[k, 3] = _flush(Z[k, 3] * beta1 * Z[k, 2] * Z[k, 2])
         b1t = beta1 * Z[k, 2]
         if bias == 0:
             c1 = 1.0 - Z[k, 0]
@@ -291,9 +304,9 @@ def _make_amsgrad_step(schedule, corrected):
             Z[k, 1] = beta2
             Z[k, 2] = 1.0
         else:
-            Z[k, 0] *= beta1
-            Z[k, 1] *= beta2
-            Z[k, 2] *= lam
+            Z[k, 0] = _flush(Z[k, 0] * beta1)
+            Z[k, 1] = _flush(Z[k, 1] * beta2)
+            Z[k, 2] = _flush(Z[k, 2] * lam)
         b1t = beta1 * Z[k, 2]
         alpha_t = _alpha_t(schedule, alpha, t)
         if corrected == 1:
@@ -398,7 +411,7 @@ def _make_adamax_step(schedule):
         if t == 1:
             Z[k, 0] = beta1
         else:
-            Z[k, 0] *= beta1
+            Z[k, 0] = _flush(Z[k, 0] * beta1)
         alpha_t = _alpha_t(schedule, alpha, t)
         lr = alpha_t / (1.0 - Z[k, 0])
         big = 0.0
@@ -619,7 +632,7 @@ def _make_adamnc_step(schedule):
         if t == 1:
             Z[k, 0] = 1.0
         else:
-            Z[k, 0] *= lam
+            Z[k, 0] = _flush(Z[k, 0] * lam)
         b1t = beta1 * Z[k, 0]
         alpha_t = _alpha_t(schedule, alpha, t)
         w = 1.0 / t
