@@ -210,7 +210,7 @@ def _kernel_for(*specs):
     return _play_kernel if own else _play_kernel_uncached
 
 
-@njit
+@numba.njit(inline="always", **JIT_OPTIONS)
 def _record(st, rec, k, c):
     d = st.X.shape[1]
     AUX = st.AUX
@@ -387,8 +387,6 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     Returns a list with one :class:`Run` (``seeds`` not given) or :class:`Runs` per learner.
     New hyperparameter values reuse the compiled kernel.
     """
-    from .runs import Run, Runs
-
     learners = _check_learners(learners)
     if not isinstance(stream, Stream):
         raise ValueError(f"stream must be a regretlab stream (e.g. rl.streams.reddi()), got {stream!r}")
@@ -398,68 +396,256 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     seed_arr = _seeds(seed, seeds)
     ck = _checkpoints(checkpoints, T)
     chunks = V.integer("chunks", chunks, lo=1)
-    d = stream.d
     x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
     if record_theta is None:
-        record_theta = d <= 64
+        record_theta = stream.d <= 64
+    game = _Game(learners, stream, seed_arr, x0, record_theta)
+    rec = game.advance(ck, chunks=chunks, progress=progress, T=T)
+    return game.runs(rec, ck, T, single=seeds is None)
 
-    L0 = learners[0]
-    n_seeds = seed_arr.shape[0]
-    n = len(learners) * n_seeds
-    P = np.ascontiguousarray(np.repeat(np.array([L._params() for L in learners], dtype=np.float64).reshape(
-        len(learners), -1), n_seeds, axis=0))
-    if P.shape[1] == 0:
-        P = np.zeros((n, 1))
-    seeds_all = np.tile(seed_arr, len(learners))
 
-    st = _State(
-        X=np.repeat(x0[None, :], n, axis=0).copy(),
-        S=np.zeros((n, max(L0.n_slots, 1), d)),
-        Z=np.zeros((n, max(L0.n_scalars, 1))),
-        G=np.zeros((n, d)),
-        H=np.zeros((n, d)),
-        V=np.zeros((n, d)),
-        AUX=np.zeros((n, N_AUX, d)),
-        SUFF=np.zeros((n, stream.n_suff)),
-        ACC=np.zeros((n, N_ACC)),
-    )
-    st.AUX[:, X_MIN, :] = x0
-    st.AUX[:, X_MAX, :] = x0
-    nc = ck.shape[0]
-    rec = _Records(REC=np.zeros((n, nc, N_REC)), SUFF=np.zeros((n, nc, stream.n_suff)),
-                   THETA=np.zeros((n, nc if record_theta else 0, d)))
-    err = np.zeros(4, dtype=np.int64)
-    lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
-    weighted = bool(L0.weighted_projection)
-    kernel = _kernel_for(lspec, sspec, dspec)
+class _Game:
+    """A batch of trials (learners x seeds) in the middle of their game: the kernel state after
+    round ``t - 1``, owned by Python, so that the game can be continued chunk by chunk (or
+    copied and continued) with results bit-identical to one uninterrupted call."""
 
-    bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
-    t = 1
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        if b <= a:
-            continue
-        t = kernel(lspec, sspec, dspec, weighted, P, seeds_all, st, rec, ck, int(a), int(b), int(t), err)
-        if err[0] != 0:
-            k = int(err[1])
-            L = learners[k // n_seeds]
-            where = f" (coordinate {int(err[3])})" if err[0] in (ERR_GRAD, ERR_ITERATE) else ""
-            rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
-            raise NonFiniteError(
-                f"{_ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed {int(seeds_all[k])}, "
-                f"learner {L!r}, stream {stream!r}; no result was recorded")
-        _check_records(rec.REC, a, b, ck, seeds_all, learners, n_seeds, stream)
-        if progress is not None:
-            progress(int(ck[b - 1]), T)
-    bad = ~np.all(np.isfinite(st.X), axis=1)
-    if bad.any():
-        k = int(np.argmax(bad))
-        raise NonFiniteError(f"the iterate theta_(T+1) became non-finite at round {T}, seed {int(seeds_all[k])}, "
-                             f"learner {learners[k // n_seeds]!r}, stream {stream!r}; no result was recorded")
+    def __init__(self, learners, stream, seed_arr, x0, record_theta):
+        self.learners = list(learners)
+        self.stream = stream
+        self.seed_arr = np.asarray(seed_arr, dtype=np.uint64)
+        self.x0 = np.asarray(x0, dtype=float)
+        self.record_theta = bool(record_theta)
+        L0 = self.learners[0]
+        n_seeds = self.seed_arr.shape[0]
+        n = len(self.learners) * n_seeds
+        d = stream.d
+        P = np.ascontiguousarray(np.repeat(np.array([L._params() for L in self.learners], dtype=np.float64).reshape(
+            len(self.learners), -1), n_seeds, axis=0))
+        if P.shape[1] == 0:
+            P = np.zeros((n, 1))
+        self.P = P
+        self.seeds_all = np.tile(self.seed_arr, len(self.learners))
+        self.st = _State(
+            X=np.repeat(self.x0[None, :], n, axis=0).copy(),
+            S=np.zeros((n, max(L0.n_slots, 1), d)),
+            Z=np.zeros((n, max(L0.n_scalars, 1))),
+            G=np.zeros((n, d)),
+            H=np.zeros((n, d)),
+            V=np.zeros((n, d)),
+            AUX=np.zeros((n, N_AUX, d)),
+            SUFF=np.zeros((n, stream.n_suff)),
+            ACC=np.zeros((n, N_ACC)),
+        )
+        self.st.AUX[:, X_MIN, :] = self.x0
+        self.st.AUX[:, X_MAX, :] = self.x0
+        self.t = 1  # the next round to play
 
-    out = []
-    for j, L in enumerate(learners):
-        sl = slice(j * n_seeds, (j + 1) * n_seeds)
-        cls = Runs if seeds is not None else Run
-        out.append(cls._from_kernel(L, stream, T, seed_arr, ck, x0, rec.REC[sl], rec.SUFF[sl],
-                                    rec.THETA[sl] if record_theta else None, st, sl))
-    return out
+    @property
+    def n_seeds(self):
+        return self.seed_arr.shape[0]
+
+    def take(self, j):
+        """The game of learner ``j`` alone (its seeds), as a copy: continuing it leaves this one as it is."""
+        g = _Game.__new__(_Game)
+        sl = slice(j * self.n_seeds, (j + 1) * self.n_seeds)
+        g.learners = [self.learners[j]]
+        g.stream = self.stream
+        g.seed_arr = self.seed_arr
+        g.x0 = self.x0
+        g.record_theta = self.record_theta
+        g.P = np.array(self.P[sl])
+        g.seeds_all = np.array(self.seeds_all[sl])
+        g.st = _State(*(np.array(a[sl]) for a in self.st))
+        g.t = self.t
+        return g
+
+    def select(self, idx):
+        """A copy of a single-learner game restricted to the seeds at positions ``idx``."""
+        if len(self.learners) != 1:
+            raise ValueError("select works on a single learner's game")
+        idx = np.asarray(idx, dtype=np.int64)
+        g = _Game.__new__(_Game)
+        g.learners = list(self.learners)
+        g.stream = self.stream
+        g.seed_arr = np.array(self.seed_arr[idx])
+        g.x0 = self.x0
+        g.record_theta = self.record_theta
+        g.P = np.array(self.P[idx])
+        g.seeds_all = np.array(self.seeds_all[idx])
+        g.st = _State(*(np.array(a[idx]) for a in self.st))
+        g.t = self.t
+        return g
+
+    def copy(self):
+        return self.take(0) if len(self.learners) == 1 else self._copy_all()
+
+    def _copy_all(self):
+        g = _Game.__new__(_Game)
+        g.__dict__.update(self.__dict__)
+        g.P = np.array(self.P)
+        g.seeds_all = np.array(self.seeds_all)
+        g.st = _State(*(np.array(a) for a in self.st))
+        return g
+
+    def advance(self, ck, *, chunks=1, progress=None, T=None, deadline=None):
+        """Play up to round ck[-1], recording the checkpoints ``ck`` (increasing, all >= self.t).
+
+        Returns the records of the checkpoints played.  With ``deadline`` (a
+        ``time.perf_counter()`` value) it stops after the first chunk that ends past it
+        and returns the records of the checkpoints reached so far (check ``self.t``).
+        """
+        import time
+
+        ck = np.asarray(ck, dtype=np.int64)
+        if ck.size and ck[0] < self.t:
+            raise ValueError(f"checkpoint {int(ck[0])} was already played (the game is at round {self.t})")
+        stream, learners = self.stream, self.learners
+        n = self.P.shape[0]
+        d = stream.d
+        nc = ck.shape[0]
+        rec = _Records(REC=np.zeros((n, nc, N_REC)), SUFF=np.zeros((n, nc, stream.n_suff)),
+                       THETA=np.zeros((n, nc if self.record_theta else 0, d)))
+        err = np.zeros(4, dtype=np.int64)
+        L0 = learners[0]
+        lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
+        weighted = bool(L0.weighted_projection)
+        kernel = _kernel_for(lspec, sspec, dspec)
+        n_seeds = self.n_seeds
+        T = int(ck[-1]) if T is None and nc else T
+        bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
+        done = 0
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            if b <= a:
+                continue
+            t = kernel(lspec, sspec, dspec, weighted, self.P, self.seeds_all, self.st, rec, ck, int(a), int(b),
+                       int(self.t), err)
+            if err[0] != 0:
+                k = int(err[1])
+                L = learners[k // n_seeds]
+                where = f" (coordinate {int(err[3])})" if err[0] in (ERR_GRAD, ERR_ITERATE) else ""
+                rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
+                raise NonFiniteError(
+                    f"{_ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed "
+                    f"{int(self.seeds_all[k])}, learner {L!r}, stream {stream!r}; no result was recorded")
+            _check_records(rec.REC, a, b, ck, self.seeds_all, learners, n_seeds, stream)
+            self.t = int(t)
+            done = b
+            if progress is not None:
+                progress(int(ck[b - 1]), T)
+            if deadline is not None and time.perf_counter() > deadline and b < nc:
+                break
+        if done == nc:
+            bad = ~np.all(np.isfinite(self.st.X), axis=1)
+            if bad.any():
+                k = int(np.argmax(bad))
+                raise NonFiniteError(
+                    f"the iterate theta_(T+1) became non-finite at round {int(ck[-1])}, seed "
+                    f"{int(self.seeds_all[k])}, learner {learners[k // n_seeds]!r}, stream {stream!r}; "
+                    "no result was recorded")
+            return rec
+        return _Records(rec.REC[:, :done], rec.SUFF[:, :done], rec.THETA[:, :done] if self.record_theta
+                        else rec.THETA)
+
+    def runs(self, rec, ck, T, single=False):
+        """One :class:`Run` or :class:`Runs` per learner from the records ``rec`` of checkpoints ``ck``."""
+        from .runs import Run, Runs
+
+        out = []
+        n_seeds = self.n_seeds
+        for j, L in enumerate(self.learners):
+            sl = slice(j * n_seeds, (j + 1) * n_seeds)
+            cls = Run if single else Runs
+            game = self if len(self.learners) == 1 else self.take(j)
+            out.append(cls._from_kernel(L, self.stream, T, self.seed_arr, ck, self.x0, rec.REC[sl], rec.SUFF[sl],
+                                        rec.THETA[sl] if self.record_theta else None, game))
+        return out
+
+
+def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
+    """Continue ``runs`` to horizon ``T``: a new Run or Runs, bit-identical to a fresh
+    ``play(learner, stream, T, seeds=runs.seeds, checkpoints=runs.t + new)``.
+
+    ``checkpoints``: the new rounds to record in (runs.T, T]; default the rounds of
+    ``default_checkpoints(T)`` beyond runs.T.  ``seconds``: a wall-clock budget; the game is
+    then played in chunks and stops at the first checkpoint reached after the budget (the
+    returned runs have that horizon).  Every round is played once: the kernel state at
+    runs.T is copied and continued.
+    """
+    import time
+
+    T = V.integer("T", T, lo=1, hi=T_MAX)
+    if T <= runs.T:
+        raise ValueError(f"T = {T} must exceed the horizon already played ({runs.T})")
+    s = runs.stream
+    if s.horizon is not None and T > s.horizon:
+        raise ValueError(f"T = {T} exceeds the length of the stream's sequence ({s.horizon} rounds)")
+    if runs._game is None:
+        raise ValueError("these runs carry no game state to continue (they were loaded, not played)")
+    if checkpoints is None:
+        new = default_checkpoints(T)
+        new = new[new > runs.T]
+    else:
+        new = _checkpoints(checkpoints, T)
+        new = new[new > runs.T]
+    if new.size == 0 or new[-1] != T:
+        new = np.append(new, T).astype(np.int64)
+    game = runs._game.copy()
+    deadline = None if seconds is None else time.perf_counter() + float(seconds)
+    if chunks is None:
+        # chunks of about 2^23 trial-rounds, so that a budget is checked every few tenths of a second
+        work = (T - runs.T) * max(game.P.shape[0], 1)
+        chunks = int(min(new.size, max(1, work // 2 ** 23))) if deadline is not None else 1
+    rec = game.advance(new, chunks=chunks, deadline=deadline)
+    done = rec.REC.shape[1]
+    if done == 0:
+        return runs
+    new = new[:done]
+    ck = np.concatenate([runs.t, new])
+    REC = np.concatenate([runs._rec, rec.REC], axis=1)
+    SUFF = np.concatenate([runs._suff, rec.SUFF], axis=1)
+    THETA = None
+    if runs._theta_path is not None:
+        THETA = np.concatenate([runs._theta_path, rec.THETA], axis=1)
+    cls = type(runs)
+    return cls._from_kernel(runs.learner, s, int(new[-1]), runs._seeds, ck, runs.x0, REC, SUFF, THETA, game)
+
+
+def replay(runs, checkpoints, *, seeds=None):
+    """Replay the game of ``runs`` from round 1 recording ``checkpoints`` (any increasing rounds up to
+    runs.T), for the seeds at positions ``seeds`` (default all): a fresh Runs."""
+    from .runs import Runs
+
+    ck = np.asarray(checkpoints, dtype=np.int64)
+    idx = np.arange(runs.n_seeds) if seeds is None else np.asarray(seeds, dtype=np.int64)
+    game = _Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False)
+    rec = game.advance(ck)
+    return Runs._from_kernel(runs.learner, runs.stream, int(ck[-1]), game.seed_arr, ck, runs.x0, rec.REC, rec.SUFF,
+                             None, game)
+
+
+class _Scan:
+    """Play a game forward from round 1 (or from a copied state), recording the rounds asked for:
+    the replay that locates a first violating round."""
+
+    def __init__(self, runs, seeds=None, game=None):
+        idx = np.arange(runs.n_seeds) if seeds is None else np.asarray(seeds, dtype=np.int64)
+        self.runs = runs
+        self.game = _Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False) if game is None else game
+
+    def skip_to(self, t):
+        """Play rounds up to t - 1 without recording them."""
+        if t - 1 >= self.game.t:
+            self.game.advance(np.array([t - 1], dtype=np.int64))
+
+    def records(self, ck):
+        """Play to ck[-1], recording the rounds ``ck``: a Runs over those rounds."""
+        from .runs import Runs
+
+        ck = np.asarray(ck, dtype=np.int64)
+        rec = self.game.advance(ck)
+        return Runs._from_kernel(self.runs.learner, self.runs.stream, int(ck[-1]), self.game.seed_arr, ck,
+                                 self.runs.x0, rec.REC, rec.SUFF, None, self.game, keep_game=False)
+
+    def block(self, t_to):
+        """Play and record every round from the game's next round to ``t_to``."""
+        return self.records(np.arange(self.game.t, t_to + 1, dtype=np.int64))

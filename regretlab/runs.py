@@ -55,7 +55,7 @@ class Runs:
     _squeeze = False
 
     @classmethod
-    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, REC, SUFF, THETA, st, sl):
+    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, REC, SUFF, THETA, game, keep_game=True):
         self = cls.__new__(cls)
         self.learner = learner
         self.stream = stream
@@ -63,24 +63,61 @@ class Runs:
         self._seeds = np.array(seeds, dtype=np.uint64)
         self.t = np.array(ck, dtype=np.int64)
         self.x0 = np.array(x0)
-        self._loss = np.array(REC[:, :, E.R_LOSS])
+        self._rec = np.asarray(REC)
+        self._loss = self._rec[:, :, E.R_LOSS]
         best, theta_best, gap = comparator(stream, SUFF, self.t, seeds)
         self._best_loss = np.asarray(best, dtype=float)
         self._best_gap = np.asarray(gap, dtype=float)
         self._best_theta = np.array(theta_best[:, -1, :])
-        self._suff = np.array(SUFF)
+        self._suff = np.asarray(SUFF)
         di = getattr(stream, "dyn_index", None)
         self._dyn_best = None if di is None else np.array(SUFF[:, :, di])
-        self._theta = np.array(st.X[sl])
-        self._theta_path = None if THETA is None else np.array(THETA)
-        self._stats = {name: np.array(REC[:, :, j]) for j, name in enumerate(E.REC_NAMES) if name != "loss"}
+        st = game.st
+        self._theta = np.array(st.X)
+        self._theta_path = None if THETA is None else np.asarray(THETA)
+        self._stats = {name: self._rec[:, :, j] for j, name in enumerate(E.REC_NAMES) if name != "loss"}
         self._final = {
-            "sum_g2": np.array(st.AUX[sl, E.X_N2, :]),
-            "vhat": np.array(st.V[sl]),
-            "theta_min": np.array(st.AUX[sl, E.X_MIN, :]),
-            "theta_max": np.array(st.AUX[sl, E.X_MAX, :]),
+            "sum_g2": np.array(st.AUX[:, E.X_N2, :]),
+            "vhat": np.array(st.V),
+            "theta_min": np.array(st.AUX[:, E.X_MIN, :]),
+            "theta_max": np.array(st.AUX[:, E.X_MAX, :]),
         }
+        #: the kernel state after round T (continue with :meth:`extend`); None when not kept
+        self._game = game if keep_game else None
         return self
+
+    def extend(self, T, *, checkpoints=None, seconds=None):
+        """Continue the game to horizon ``T`` (> self.T) and return the longer runs.
+
+        Bit-identical to a fresh ``rl.play(learner, stream, T, seeds=self.seeds,
+        checkpoints=...)`` whose checkpoints are this run's followed by the new ones:
+        the game is a pure function of (seed, t), and the kernel state at round
+        self.T is copied and played on, so no round is played twice.
+
+        Parameters
+        ----------
+        T : int
+            The new horizon.
+        checkpoints : sequence of int, optional
+            Rounds in (self.T, T] to record; default those of
+            ``default_checkpoints(T)`` beyond self.T (the same density).
+        seconds : float, optional
+            A wall-clock budget: the game stops at the first checkpoint reached after
+            it, and the returned runs end there (their ``T`` says where).
+
+        Examples
+        --------
+        >>> import regretlab as rl
+        >>> L, s = rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(3.0)
+        >>> short = rl.play(L, s, 1000, seeds=range(2))
+        >>> longer = short.extend(10**4)
+        >>> fresh = rl.play(L, s, 10**4, seeds=range(2), checkpoints=longer.t)
+        >>> bool((longer.regret == fresh.regret).all())
+        True
+        """
+        from .engine import continue_runs
+
+        return continue_runs(self, T, checkpoints=checkpoints, seconds=seconds)
 
     # -- shape handling: a Run drops the seed axis
     def _o(self, a):
@@ -188,12 +225,14 @@ class Runs:
         i = i % self.n_seeds
         r = Run.__new__(Run)
         r.__dict__.update(self.__dict__)
-        for name in ("_seeds", "_loss", "_best_loss", "_best_gap", "_best_theta", "_suff", "_theta"):
+        for name in ("_seeds", "_rec", "_best_loss", "_best_gap", "_best_theta", "_suff", "_theta"):
             setattr(r, name, getattr(self, name)[i:i + 1])
+        r._loss = r._rec[:, :, E.R_LOSS]
         r._dyn_best = None if self._dyn_best is None else self._dyn_best[i:i + 1]
         r._theta_path = None if self._theta_path is None else self._theta_path[i:i + 1]
-        r._stats = {k: v[i:i + 1] for k, v in self._stats.items()}
+        r._stats = {name: r._rec[:, :, j] for j, name in enumerate(E.REC_NAMES) if name != "loss"}
         r._final = {k: v[i:i + 1] for k, v in self._final.items()}
+        r._game = None if self._game is None else self._game.select([i])
         return r
 
     def __iter__(self):
