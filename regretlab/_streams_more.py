@@ -215,7 +215,7 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
                             _dom(domain))
             x0 = domain.project(np.zeros(d)) if x0 is None else x0
             s = Stream(name, spec, domain, x0, G, Ginf, _FAMILY[family], 1, {"rows": n, "d": d, "order": order,
-                                                                           "sparse": True})
+                                                                           "sparse": True}, stochastic=bool(ordv))
             s.dyn_index = 0
             s._data = ("csr", X, y, ordv)
             return s
@@ -243,7 +243,7 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
     x0 = domain.project(np.zeros(d)) if x0 is None else x0
     n_suff = 1 + (d + 1 if family == QUADRATIC else 0)
     s = Stream(name, _RowsSpec(family, X, y, ordv, _dom(domain)), domain, x0, G, Ginf, _FAMILY[family], n_suff,
-               {"rows": n, "d": d, "order": order})
+               {"rows": n, "d": d, "order": order}, stochastic=bool(ordv))
     s.dyn_index = 0
     s._data = ("dense", X, y, ordv)
     if family == QUADRATIC:
@@ -428,7 +428,7 @@ def _synthetic(family, d, nnz, zipf, omega, data_seed, scale, norm, domain, x0, 
     G = scale * math.sqrt(k) if nnz == 0 else scale * nnz
     spec = _SynthSpec(family, w, omega, nnz, cdf, scale, _dom(domain))
     s = Stream(name, spec, domain, x0, G, Ginf, _FAMILY[family], 1,
-               dict(params, d=d, nnz=nnz, data_seed=data_seed), meta={"w": w})
+               dict(params, d=d, nnz=nnz, data_seed=data_seed), meta={"w": w}, stochastic=True)
     s.dyn_index = 0
     s._data = ("synthetic", spec)
     return s
@@ -514,7 +514,8 @@ def sparse_linear(d=10**4, nnz=20, *, zipf=1.1, G=1.0, radius=1.0, x0=None):
     domain = Box(-radius, radius, d=d)
     x0 = np.zeros(d) if x0 is None else x0
     s = Stream("sparse_linear", _SparseLinSpec(nnz, _zipf_cdf(d, zipf), G, _dom(domain)), domain, x0,
-               G * nnz, G * nnz, "linear", d + 1, {"d": d, "nnz": nnz, "zipf": zipf, "G": G, "radius": radius})
+               G * nnz, G * nnz, "linear", d + 1, {"d": d, "nnz": nnz, "zipf": zipf, "G": G, "radius": radius},
+               stochastic=True)
     s.dyn_index = d
     return s
 
@@ -555,7 +556,8 @@ def stochastic_linear(big, small, p, *, domain=None, x0=None):
     x0 = domain.project(np.ones(domain.d)) if x0 is None else x0
     ginf = max(abs(big), abs(small))
     s = Stream("stochastic_linear", _StochLinSpec(big, small, p, _dom(domain)), domain, x0,
-               ginf * math.sqrt(domain.d), ginf, "linear", domain.d + 1, {"big": big, "small": small, "p": p})
+               ginf * math.sqrt(domain.d), ginf, "linear", domain.d + 1, {"big": big, "small": small, "p": p},
+               stochastic=0.0 < p < 1.0)
     s.dyn_index = domain.d
     return s
 
@@ -613,7 +615,7 @@ def momentum_adversary(d=1, radius=1.0, G=1.0, *, x0=None):
     domain = Box(-radius, radius, d=d)
     x0 = np.zeros(d) if x0 is None else x0
     s = Stream("momentum_adversary", _AdaptiveSpec(G, _dom(domain)), domain, x0, G * math.sqrt(d), G, "linear",
-               2 * d + 1, {"d": d, "radius": radius, "G": G})
+               2 * d + 1, {"d": d, "radius": radius, "G": G}, stochastic=True)
     s.dyn_index = d
     return s
 
@@ -683,7 +685,7 @@ def _nonstat(kind, targets, period, step, sigma, domain, x0, name, params):
         G, Ginf = _farthest(domain, pts)
     n_state = 1 + d + 1 + (d if kind == 0 else 0)
     s = Stream(name, _NonstatSpec(kind, targets, period, step, sigma, _dom(domain)), domain, x0, G, Ginf,
-               "quadratic", n_state, dict(params, d=d, sigma=sigma))
+               "quadratic", n_state, dict(params, d=d, sigma=sigma), stochastic=kind == 0 or sigma > 0)
     s.dyn_index = 0
     s.meta["suff_offset"] = 1
     s.meta["shift"] = np.zeros(d)

@@ -39,9 +39,15 @@ class Stream:
         The largest T this stream can play (None: unbounded).
     params : dict
         The stream's parameters, for tables and reports.
+    stochastic : bool or None
+        Whether the losses depend on the seed (True), are the same for every seed
+        (False), or the stream does not say (None, e.g. a user-registered stream).
+        The growth verdict uses it to choose the noise model of a single curve
+        (``regretlab.stats.growth``).
     """
 
-    def __init__(self, name, spec, domain, x0, G, G_inf, family, n_suff, params, horizon=None, meta=None):
+    def __init__(self, name, spec, domain, x0, G, G_inf, family, n_suff, params, horizon=None, meta=None,
+                 stochastic=None):
         self.name = name
         self._kernel_spec = spec
         self.domain = domain
@@ -55,6 +61,7 @@ class Stream:
         self.params = dict(params)
         self.horizon = horizon
         self.meta = dict(meta or {})
+        self.stochastic = None if stochastic is None else bool(stochastic)
         #: index of the state slot accumulating sum_s min_theta f_s(theta) (dynamic regret), or None
         self.dyn_index = None
 
@@ -129,7 +136,7 @@ def periodic_linear(big, small, period, *, domain=None, x0=None):
     dyn_small = -_max_linear_dense(dd, ones, small)
     s = Stream(
         "periodic_linear", _PeriodicSpec(big, small, period, 1 % period, dyn_big, dyn_small), domain, x0, G, G_inf,
-        "linear", domain.d + 1, {"big": big, "small": small, "period": period},
+        "linear", domain.d + 1, {"big": big, "small": small, "period": period}, stochastic=False,
     )
     s.dyn_index = domain.d
     return s
@@ -186,7 +193,7 @@ def random_sign(d=1, radius=1.0, G=1.0, *, x0=None):
     if x0 is None:
         x0 = np.zeros(d)
     s = Stream("random_sign", _SignSpec(G, radius), domain, x0, G * math.sqrt(d), G, "linear", d + 1,
-               {"d": d, "radius": radius, "G": G})
+               {"d": d, "radius": radius, "G": G}, stochastic=True)
     s.dyn_index = d
     return s
 
@@ -254,7 +261,7 @@ def linear(grads, *, domain=None, x0=None):
 
     dyn = np.ascontiguousarray(best_linear(grads, domain)[0], dtype=np.float64)
     s = Stream("linear", _ArraySpec(grads, dyn), domain, x0, G, G_inf, "linear", d + 1,
-               {"T_max": grads.shape[0], "d": d}, horizon=grads.shape[0])
+               {"T_max": grads.shape[0], "d": d}, horizon=grads.shape[0], stochastic=False)
     s.dyn_index = d
     return s
 
@@ -323,7 +330,8 @@ def quadratic(target=0.0, sigma=1.0, *, d=None, domain=None, x0=None):
             G = float(np.linalg.norm(domain.center - target) + domain.radius)
             G_inf = float(np.max(np.abs(domain.center - target)) + domain.radius)
     s = Stream("quadratic", _QuadSpec(target, sigma, _dom(domain)), domain, x0, G, G_inf, "quadratic", d + 2,
-               {"target": target, "sigma": sigma, "d": d}, meta={"shift": target, "suff_offset": 0})
+               {"target": target, "sigma": sigma, "d": d}, meta={"shift": target, "suff_offset": 0},
+               stochastic=sigma > 0)
     s.dyn_index = d + 1
     return s
 
