@@ -1,0 +1,471 @@
+"""Growth of a regret curve: linear, sublinear or not decided (THEORY.md section 9).
+
+A run's regret is *linear* when R(t)/t tends to a positive limit s and *sublinear*
+when it does not (R(t)/t -> s <= 0).  A pure power law c t^p cannot tell them
+apart at a finite horizon: when R(t) = s t + b sqrt(t) + a the lower-order terms
+pull p below 1 (Reddi et al.'s section 5 instance fits p = 0.78 at T = 10^6 with
+its slope s = 20/101 already exact).  :func:`growth` therefore fits
+
+    R(t) = s t + b sqrt(t) + a
+
+over the last two decades of checkpoints, [T/100, T], with the linear term
+explicit, fits it again over the window one decade earlier, [T/1000, T/10], and
+decides:
+
+* **linear** when s is significantly positive in both windows and the two
+  estimates agree (to 5 % plus their uncertainty): the slope is stable;
+* **sublinear** when s is significantly negative, or when the largest slope the
+  data allow (the upper limit s_up) could explain at most half of the regret
+  seen over the window, s_up T <= max |R(t)| / 2;
+* **inconclusive** otherwise, with what would decide it (a longer horizon or more
+  seeds).
+
+Where the uncertainty of s comes from depends on the runs:
+
+* identical curves (a deterministic stream played under several seeds) are one
+  run, never a sample: a bootstrap over identical copies would give a zero-width
+  interval.  A deterministic curve oscillates around its trend (the checkpoints
+  fall at arbitrary phases of the stream's period), so the uncertainty is the
+  least-squares standard error of the fit on the levels;
+* one curve of a stochastic stream is a random walk around its trend: its
+  increments are independent, so the fit is weighted least squares on the
+  increments between checkpoints (variance proportional to the rounds between
+  them), which gives an honest standard error where a fit on the levels would
+  not;
+* one curve of a stream that does not say whether it is stochastic must pass
+  both fits;
+* several distinct curves are independent replicates: the slope of the mean
+  curve is the mean of the per-seed slopes (least squares is linear), its interval
+  a Student t interval over seeds, given only with at least :data:`MIN_SEEDS`
+  seeds.  A claim true of every seed on its own ("linear on all 16 seeds") is
+  evidence in itself, with any number of seeds.
+
+No resampling is involved, so no resample can fail and turn an interval into NaN.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: fewest distinct seeds for an interval over seeds (Student t, n - 1 degrees of freedom)
+MIN_SEEDS = 5
+#: standard errors for a single curve's one-sided decisions (about 0.1 % each way)
+Z_SINGLE = 3.0
+#: relative change of the slope between the two windows still called stable
+SLOPE_RTOL = 0.05
+#: a sublinear verdict needs the largest admissible linear term below this share of the regret
+SHARE_MAX = 0.5
+#: fewest checkpoints in each fit window
+MIN_POINTS = 8
+
+LINEAR, SUBLINEAR, INCONCLUSIVE = "linear", "sublinear", "inconclusive"
+
+
+@dataclass
+class Fit:
+    """R(t) = s t + b sqrt(t) + a over one window, for each curve (arrays of shape (n,))."""
+
+    s: np.ndarray
+    b: np.ndarray
+    a: np.ndarray
+    se: np.ndarray  # standard error of s
+    t_from: int
+    t_to: int
+
+
+@dataclass
+class Growth:
+    """The growth verdict of a regret curve and the evidence behind it.
+
+    Attributes
+    ----------
+    verdict : {"linear", "sublinear", "inconclusive"}
+    slope : float
+        s of R(t) = s t + b sqrt(t) + a fitted over [T/100, T] (of the mean curve over seeds).
+    slope_low, slope_high : float
+        Its interval: a Student t interval over seeds at ``level`` (at least
+        :data:`MIN_SEEDS` distinct seeds), or s -/+ 3 standard errors of a single
+        curve's fit; NaN where the seeds do not support an interval.
+    slope_early : float
+        The same fit over [T/1000, T/10]: the stability check.
+    b, a : float
+        The other coefficients of the late fit (used to extrapolate R).
+    share : float
+        s T / R(T): the share of the regret at T that the linear term carries.
+    local_exponent : float
+        d log R / d log t at T from the fit: 1 for linear growth, 1/2 for sqrt(t).
+    n_seeds, n_distinct : int
+        Seeds played, and distinct curves among them.
+    mode : str
+        ``"deterministic"`` (one distinct curve of a deterministic stream),
+        ``"single"`` (one curve of a stochastic stream), ``"unknown"`` (one curve,
+        the stream does not say) or ``"seeds"`` (several distinct curves).
+    seeds_linear, seeds_sublinear : int
+        Seeds that are linear (sublinear) on their own.
+    detail : str
+        A sentence with the numbers behind the verdict.
+    decide : str
+        When inconclusive: what would decide it (a horizon to run to, a number of seeds).
+    next_T : int or None
+        The horizon suggested by ``decide`` (None when more seeds, not rounds, are needed).
+    """
+
+    verdict: str
+    slope: float = math.nan
+    slope_low: float = math.nan
+    slope_high: float = math.nan
+    slope_early: float = math.nan
+    b: float = math.nan
+    a: float = math.nan
+    share: float = math.nan
+    local_exponent: float = math.nan
+    T: int = 0
+    n_seeds: int = 0
+    n_distinct: int = 0
+    mode: str = ""
+    seeds_linear: int = 0
+    seeds_sublinear: int = 0
+    detail: str = ""
+    decide: str = ""
+    next_T: int | None = None
+    fits: dict = field(default_factory=dict, repr=False)
+
+    def extrapolate(self, t):
+        """The fitted regret s t + b sqrt(t) + a at rounds ``t`` (the late window's fit)."""
+        t = np.asarray(t, dtype=float)
+        return self.slope * t + self.b * np.sqrt(t) + self.a
+
+    def extrapolate_with_slope(self, t, s):
+        t = np.asarray(t, dtype=float)
+        return s * t + self.b * np.sqrt(t) + self.a
+
+
+# ----------------------------------------------------------------------------- fits
+
+def _fit_levels(t, R):
+    """Ordinary least squares of each row of R on [t, sqrt(t), 1]; standard errors from the residuals."""
+    T = float(t[-1])
+    u = t / T
+    X = np.stack([u, np.sqrt(u), np.ones_like(u)], axis=1)
+    coef, *_ = np.linalg.lstsq(X, R.T, rcond=None)
+    resid = R.T - X @ coef
+    dof = max(X.shape[0] - 3, 1)
+    sig2 = np.sum(resid ** 2, axis=0) / dof
+    cov = np.linalg.pinv(X.T @ X)
+    se = np.sqrt(sig2 * cov[0, 0]) / T
+    return coef[0] / T, coef[1] / math.sqrt(T), coef[2], se
+
+
+def _fit_increments(t, R):
+    """Weighted least squares of the increments dR = s dt + b d sqrt(t), with Var(dR) proportional to dt
+    (independent increments: a random walk around the trend).  a is the mean remaining level."""
+    dt = np.diff(t)
+    dsq = np.diff(np.sqrt(t))
+    dR = np.diff(R, axis=1)
+    w = 1.0 / np.sqrt(dt)
+    T = float(t[-1])
+    # scaled columns keep X^T X well conditioned: dt/T and d sqrt(t)/sqrt(T)
+    X = np.stack([dt / T * w, dsq / math.sqrt(T) * w], axis=1)
+    y = dR * w
+    coef, *_ = np.linalg.lstsq(X, y.T, rcond=None)
+    resid = y.T - X @ coef
+    dof = max(X.shape[0] - 2, 1)
+    sig2 = np.sum(resid ** 2, axis=0) / dof
+    cov = np.linalg.pinv(X.T @ X)
+    s = coef[0] / T
+    b = coef[1] / math.sqrt(T)
+    se = np.sqrt(sig2 * cov[0, 0]) / T
+    a = np.mean(R - s[:, None] * t[None, :] - b[:, None] * np.sqrt(t)[None, :], axis=1)
+    return s, b, a, se
+
+
+def fit_window(t, R, t_from, t_to, model="levels"):
+    """Fit R(t) = s t + b sqrt(t) + a to each row of ``R`` over the checkpoints in [t_from, t_to].
+
+    Parameters
+    ----------
+    t : (m,) checkpoint rounds;  R : (n, m) regret curves
+    model : {"levels", "increments"}
+        Least squares on the levels (bounded oscillation around the trend) or weighted
+        least squares on the increments (independent increments, a random walk).
+
+    Returns
+    -------
+    Fit, or None when the window holds fewer than :data:`MIN_POINTS` checkpoints.
+    """
+    t = np.asarray(t, dtype=float)
+    sel = (t >= t_from) & (t <= t_to)
+    if int(sel.sum()) < MIN_POINTS:
+        return None
+    ts, Rs = t[sel], np.asarray(R, dtype=float)[:, sel]
+    if model == "levels":
+        s, b, a, se = _fit_levels(ts, Rs)
+    elif model == "increments":
+        s, b, a, se = _fit_increments(ts, Rs)
+    else:
+        raise ValueError(f"model must be 'levels' or 'increments', got {model!r}")
+    return Fit(s, b, a, se, int(ts[0]), int(ts[-1]))
+
+
+def power_law_exponent(t, R, decades=2.0):
+    r"""The exponent p of a power law c t^p fitted on log-log axes over the last ``decades``
+    decades of the mean curve: a descriptive number (the local slope of log R), not a test.
+    Biased low when R = s t + b sqrt(t) + a (use :func:`growth` for the verdict); NaN when
+    the mean regret is not positive over the window."""
+    t = np.asarray(t, dtype=float)
+    R = np.atleast_2d(np.asarray(R, dtype=float))
+    if R.shape[1] != t.shape[0]:
+        raise ValueError(f"R has {R.shape[1]} checkpoints but t has {t.shape[0]}")
+    sel = t >= t[-1] / 10 ** decades
+    if sel.sum() < 3:
+        raise ValueError(f"need at least 3 checkpoints in the last {decades} decades, got {int(sel.sum())}")
+    m = R[:, sel].mean(axis=0)
+    if np.any(~np.isfinite(m)) or np.any(m <= 0):
+        return math.nan
+    x = np.log(t[sel])
+    y = np.log(m)
+    x = x - x.mean()
+    return float(np.sum(x * (y - y.mean())) / np.sum(x * x))
+
+
+# ----------------------------------------------------------------------------- the verdict
+
+def _t_quantile(level, dof):
+    from scipy.stats import t as student
+
+    return float(student.ppf(0.5 + level / 2.0, dof))
+
+
+def _windows(T, decades):
+    late = (T / 10 ** decades, T)
+    early = (T / 10 ** (decades + 1), T / 10)
+    return late, early
+
+
+def _single_decision(late, early, scale, T, z=Z_SINGLE):
+    """(is_linear, is_sublinear, s_up) for each curve of a single-curve style fit."""
+    s, se = late.s, late.se
+    lin = (s - z * se > 0) & (early.s - z * early.se > 0) & \
+        (np.abs(s - early.s) <= SLOPE_RTOL * np.abs(s) + z * np.hypot(se, early.se))
+    s_up = s + z * se
+    sub = (s_up <= 0) | (s_up * T <= SHARE_MAX * scale)
+    return lin, sub & ~lin, s_up
+
+
+def _fmt(x):
+    return f"{x:.4g}"
+
+
+def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
+    r"""Decide whether regret curves grow linearly (THEORY.md section 9).
+
+    Parameters
+    ----------
+    t : (m,) increasing checkpoint rounds, ending at the horizon T
+    R : (m,) or (n_seeds, m) regret at the checkpoints
+    stochastic : bool or None
+        Whether the stream is random (``Stream.stochastic``); decides the noise
+        model of a single curve.  Several distinct curves imply a random stream.
+    level : float
+        Confidence level of the interval over seeds.
+    decades : float
+        Width of the fit window: [T/10^decades, T]; the stability window is one decade earlier.
+
+    Returns
+    -------
+    Growth
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from regretlab.stats import growth
+    >>> t = np.unique(np.round(np.logspace(0, 6, 200)).astype(int))
+    >>> growth(t, 2 / 3 * t + 0.44 * np.sqrt(t) + 5.5).verdict
+    'linear'
+    >>> growth(t, 1.7 * np.sqrt(t) - 0.3, stochastic=False).verdict
+    'sublinear'
+    """
+    t = np.asarray(t, dtype=float)
+    R = np.atleast_2d(np.asarray(R, dtype=float))
+    if t.ndim != 1 or R.shape[1] != t.shape[0]:
+        raise ValueError(f"R has {R.shape[1]} checkpoints but t has {t.shape[0]}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie in (0, 1), got {level!r}")
+    T = int(t[-1])
+    n_seeds = R.shape[0]
+    out = Growth(INCONCLUSIVE, T=T, n_seeds=n_seeds)
+    if not np.all(np.isfinite(R)):
+        out.n_distinct = n_seeds
+        out.detail = "the regret is not finite at some checkpoints: no growth fit"
+        return out
+    U = np.unique(R, axis=0)
+    n = U.shape[0]
+    out.n_distinct = n
+    (lf, lt), (ef, et) = _windows(T, decades)
+    if n == 1:
+        mode = "deterministic" if (n_seeds > 1 or stochastic is False) else ("single" if stochastic else "unknown")
+    else:
+        mode = "seeds"
+    out.mode = mode
+    models = {"deterministic": ["levels"], "single": ["increments"], "unknown": ["levels", "increments"],
+              "seeds": ["increments"]}[mode]
+    fits = {}
+    for m in models:
+        late, early = fit_window(t, U, lf, lt, m), fit_window(t, U, ef, et, m)
+        if late is None or early is None:
+            out.detail = (f"too few checkpoints to fit the growth: need at least {MIN_POINTS} in each of "
+                          f"[T/{10 ** decades:g}, T] and [T/{10 ** (decades + 1):g}, T/10] (T = {T})")
+            out.decide = f"play more checkpoints or a longer horizon (T >= {int(10 ** (decades + 1)) * 10})"
+            out.next_T = int(10 ** (decades + 1)) * 10 if T < 10 ** (decades + 1) * 10 else None
+            return out
+        fits[m] = (late, early)
+    out.fits = fits
+    sel = (t >= lf) & (t <= lt)
+    mean = U.mean(axis=0)
+    scale = float(np.max(np.abs(mean[sel])))
+    late, early = fits[models[0]]
+    if mode == "seeds":
+        s_all, se_all = late.s, late.se
+        out.slope = float(np.mean(late.s))
+        out.slope_early = float(np.mean(early.s))
+        out.b = float(np.mean(late.b))
+        out.a = float(np.mean(late.a))
+    else:
+        out.slope, out.slope_early = float(late.s[0]), float(early.s[0])
+        out.b, out.a = float(late.b[0]), float(late.a[0])
+    RT = float(mean[-1])
+    out.share = out.slope * T / RT if RT != 0 else math.nan
+    fitted = out.extrapolate(T)
+    out.local_exponent = float((out.slope * T + 0.5 * out.b * math.sqrt(T)) / fitted) if fitted > 0 else math.nan
+
+    window = f"[{late.t_from}, {late.t_to}]"
+    ewindow = f"[{early.t_from}, {early.t_to}]"
+    if mode != "seeds":
+        # one curve: every model it must pass
+        decisions = [_single_decision(*fits[m], scale, T) for m in models]
+        lin = all(bool(d[0][0]) for d in decisions)
+        sub = all(bool(d[1][0]) for d in decisions)
+        s_up = max(float(d[2][0]) for d in decisions)
+        se = max(float(fits[m][0].se[0]) for m in models)
+        out.slope_low, out.slope_high = out.slope - Z_SINGLE * se, out.slope + Z_SINGLE * se
+        what = {"deterministic": ("one deterministic curve" + (f" ({n_seeds} seeds gave identical curves, "
+                                                               "analysed as one run)" if n_seeds > 1 else "")),
+                "single": "one seed of a stochastic stream (fit on its increments)",
+                "unknown": "one seed of a stream that does not say whether it is random (both fits)"}[mode]
+        base = (f"s = {_fmt(out.slope)} +/- {_fmt(Z_SINGLE * se)} (3 s.e.) over {window}, {_fmt(out.slope_early)} "
+                f"over {ewindow}; {what}")
+        out.seeds_linear = n_seeds if lin else 0
+        out.seeds_sublinear = n_seeds if sub else 0
+        if lin:
+            out.verdict = LINEAR
+            out.detail = f"linear: R(t)/t -> s = {_fmt(out.slope)} (share s T/R(T) = {out.share:.3f}); {base}"
+        elif sub:
+            out.verdict = SUBLINEAR
+            out.detail = _sublinear_detail(out, s_up, T, RT, base)
+        else:
+            out.detail = f"not decided at T = {T}: {base}"
+            _suggest_single(out, fits[models[0]], s_up, scale, T)
+        return out
+
+    # several distinct curves: per-seed evidence, and an interval over seeds where there are enough
+    per = _single_decision(late, early, np.max(np.abs(U[:, sel]), axis=1), T)
+    out.seeds_linear = int(np.sum(per[0]))
+    out.seeds_sublinear = int(np.sum(per[1]))
+    lin_all = out.seeds_linear == n
+    sub_all = out.seeds_sublinear == n
+    lin_mean = sub_mean = False
+    s_up = math.nan
+    if n >= MIN_SEEDS:
+        q = _t_quantile(level, n - 1)
+        se_l = float(np.std(late.s, ddof=1) / math.sqrt(n))
+        se_e = float(np.std(early.s, ddof=1) / math.sqrt(n))
+        out.slope_low, out.slope_high = out.slope - q * se_l, out.slope + q * se_l
+        lo_e = out.slope_early - q * se_e
+        lin_mean = (out.slope_low > 0 and lo_e > 0 and
+                    abs(out.slope - out.slope_early) <= SLOPE_RTOL * abs(out.slope) + q * math.hypot(se_l, se_e))
+        s_up = out.slope_high
+        sub_mean = s_up <= 0 or s_up * T <= SHARE_MAX * scale
+        interval = f"s = {_fmt(out.slope)} [{_fmt(out.slope_low)}, {_fmt(out.slope_high)}] ({level:.0%} t interval " \
+                   f"over {n} seeds) over {window}, {_fmt(out.slope_early)} over {ewindow}"
+    else:
+        interval = (f"s = {_fmt(out.slope)} over {window} (per seed {_fmt(float(np.min(late.s)))} to "
+                    f"{_fmt(float(np.max(late.s)))}; {n} seeds are too few for an interval over seeds, "
+                    f"which needs {MIN_SEEDS})")
+    tally = f"linear on {out.seeds_linear} of {n} seeds on their own, sublinear on {out.seeds_sublinear}"
+    if lin_all or lin_mean:
+        out.verdict = LINEAR
+        why = "the mean regret grows linearly" if lin_mean else "every seed on its own grows linearly"
+        out.detail = (f"linear: {why}, E R(t)/t -> s = {_fmt(out.slope)} (share {out.share:.3f}); "
+                      f"{interval}; {tally}")
+    elif sub_mean or sub_all:
+        out.verdict = SUBLINEAR
+        if not math.isfinite(s_up):
+            s_up = float(np.max(per[2]))
+        out.detail = _sublinear_detail(out, s_up, T, RT, f"{interval}; {tally}")
+    else:
+        out.detail = f"not decided at T = {T}: {interval}; {tally}"
+        if n >= MIN_SEEDS:
+            _suggest_seeds(out, n, q, se_l, scale, T)
+        else:
+            out.decide = f"at least {MIN_SEEDS} seeds for an interval over seeds"
+    return out
+
+
+def _sublinear_detail(out, s_up, T, RT, base):
+    if s_up < 0:
+        lead = (f"sublinear: the slope is negative (s <= {_fmt(s_up)}): R(t) grows more slowly than sqrt(t) over "
+                "the window" + ("; the learner beats the best fixed point" if RT < 0 else ""))
+    else:
+        share = s_up * T / RT if RT > 0 else math.nan
+        lead = (f"sublinear: no linear term is detected; any slope is below {_fmt(s_up)}, "
+                f"at most {share:.0%} of R(T)/T = {_fmt(RT / T)}; local exponent {out.local_exponent:.2f}")
+    return f"{lead}; {base}"
+
+
+def _suggest_seeds(out, n, q, se, scale, T):
+    """More seeds shrink the interval like 1/sqrt(n): how many would decide it."""
+    s = out.slope
+    if out.slope_low > 0:  # a significant positive slope that moved between the windows
+        out.decide = f"the slope changed between the windows: run to T = {_fmt(10.0 * T)} to see whether it settles"
+        out.next_T = 10 * T
+        return
+    room = SHARE_MAX * scale / T - s  # what the upper limit may add to s for a sublinear verdict
+    options = []
+    if s > 0:
+        options.append((int(math.ceil(1.2 * n * (q * se / s) ** 2)), "to tell the slope from 0"))
+    if room > 0:
+        options.append((int(math.ceil(1.2 * n * (q * se / room) ** 2)), "to bound the linear term below half "
+                        "the regret"))
+    if not options:
+        out.decide = "more seeds"
+        return
+    seeds, what = min(options)
+    out.decide = f"about {max(seeds, n + 1)} seeds {what}"
+
+
+def _suggest_single(out, fit, s_up, scale, T):
+    late, early = fit
+    s, se = float(late.s[0]), float(late.se[0])
+    if s - Z_SINGLE * se > 0:
+        out.decide = (f"the slope moved from {_fmt(float(early.s[0]))} to {_fmt(s)} between the windows: run to "
+                      f"T = {_fmt(10.0 * T)} to see whether it settles")
+        out.next_T = 10 * T
+    elif s > 0:
+        # the standard error of the slope falls at least like 1/sqrt(T)
+        nxt = int(min(2.0 ** 53, math.ceil(1.5 * T * (Z_SINGLE * se / s) ** 2)))
+        nxt = max(nxt, 10 * T)
+        out.decide = f"run to about T = {_fmt(float(nxt))} to tell the slope from 0"
+        out.next_T = nxt
+    else:
+        # oscillation around the trend is bounded, so the admissible slope shrinks like 1/T
+        # while sqrt(t) regret shrinks like 1/sqrt(T): the share falls like 1/sqrt(T)
+        need = s_up * T / (SHARE_MAX * scale) if scale > 0 else math.inf
+        if math.isfinite(need) and need > 1:
+            nxt = int(min(2.0 ** 53, math.ceil(T * need ** 2 * 1.5)))
+            out.decide = f"run to about T = {_fmt(float(nxt))} to bound the linear term below half the regret"
+            out.next_T = nxt
+        else:
+            out.decide = f"run to T = {_fmt(10.0 * T)}"
+            out.next_T = 10 * T
