@@ -62,8 +62,19 @@ def _count(text, what):
     return int(v)
 
 
+def _seconds(text, what):
+    try:
+        v = float(text)
+    except ValueError:
+        raise ValueError(f"{what} must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"{what} must be a positive number of seconds, got {text!r}")
+    return v
+
+
 def _run(args):
     import numpy as np
+    import pandas as pd
 
     from . import experiments as X
     from .engine import play
@@ -78,10 +89,16 @@ def _run(args):
     print(f"{L!r} vs {S!r}, T = {T}, {n} seed(s)")
     print(f"R(T) = {np.mean(R):.6g} (min {np.min(R):.6g}, max {np.max(R):.6g}); R/T = {np.mean(R) / T:.4g}; "
           f"R/sqrt(T) = {np.mean(R) / math.sqrt(T):.4g}")
-    table = verify(runs)
-    table = table[~table.status.str.startswith("not applicable")]
+    table = verify(runs, extend=None if args.extend_to is None else _count(args.extend_to, "--extend-to"))
+    g = table.iloc[0]
+    print(f"growth: {g.growth} (slope s = {g.slope:.4g} of R(t)/t)")
     for _, row in table.iterrows():
-        print(f"  {row.claim:22s} {row.status}")
+        where = ""
+        if row.status == "violated" and row.first_violation is not None and row.first_violation is not pd.NA:
+            where = f" at round {int(row.first_violation)}"
+        elif row.status in ("predicted violation", "vacuous") and math.isfinite(row.predicted_violation):
+            where = f" (crossing predicted at about T = {row.predicted_violation:.3g})"
+        print(f"  {row.claim:22s} {row.status}{where}")
     if args.plot:
         from . import plots
 
@@ -106,7 +123,20 @@ def _sweep(args):
 def _verify(args):
     from .report import run_verification
 
-    out = run_verification(args.out, quick=args.quick, quiet=args.quiet)
+    if args.no_extend:
+        extend = False
+    elif args.extend_to is not None or args.extend_seconds is not None:
+        from .report import EXTEND
+
+        rounds, secs = EXTEND[bool(args.quick)]
+        if args.extend_to is not None:
+            rounds = _count(args.extend_to, "--extend-to")
+        if args.extend_seconds is not None:
+            secs = _seconds(args.extend_seconds, "--extend-seconds")
+        extend = (rounds, secs)
+    else:
+        extend = True
+    out = run_verification(args.out, quick=args.quick, quiet=args.quiet, extend=extend)
     print(out["summary"])
     print(f"\nwrote {out['report']}")
     return 0
@@ -146,6 +176,8 @@ def main(argv=None):
     p.add_argument("--set", action="append", metavar="KEY=VALUE", help="a learner hyperparameter, e.g. alpha=0.5")
     p.add_argument("--stream-set", action="append", metavar="KEY=VALUE", help="a stream parameter, e.g. C=3")
     p.add_argument("--plot", metavar="FILE", help="write the regret plot to FILE (png, pdf, svg)")
+    p.add_argument("--extend-to", metavar="T", default=None,
+                   help="continue the runs towards a predicted violation, up to this horizon (default: never)")
     p.set_defaults(fn=_run)
 
     p = sub.add_parser("sweep", help="run a sweep spec (TOML) into a results folder, resumably")
@@ -162,6 +194,12 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="smaller T and fewer seeds (minutes)")
     p.add_argument("--out", default=os.path.join("reports", "verify"), help="report folder (default reports/verify)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--no-extend", action="store_true",
+                   help="do not continue runs towards a predicted violation (by default they are, within a budget)")
+    p.add_argument("--extend-to", metavar="T", default=None,
+                   help="the largest horizon a run is continued to (default 2e9; 2e8 with --quick)")
+    p.add_argument("--extend-seconds", metavar="S", default=None,
+                   help="the time budget for continuing each run (default 240; 60 with --quick)")
     p.set_defaults(fn=_verify)
 
     p = sub.add_parser("plot", help="plot the regret curves of a results folder")

@@ -269,6 +269,7 @@ def run_task(task):
 
     from . import bounds as B
     from .engine import play
+    from .stats import growth, power_law_exponent
 
     learner = LEARNERS[task.learner_type](**task.learner_params)
     stream = STREAMS[task.stream_type](**task.stream_params)
@@ -294,9 +295,10 @@ def run_task(task):
                "R_over_sqrt_T": float(R[i, -1] / math.sqrt(task.T)),
                "best_gap_T": float(runs.best_gap[i, -1]),
                "gamma_neg": float(runs.stats["gamma_neg"][i, -1])}
+        g = growth(runs.t, R[i], stochastic=stream.stochastic)
+        row["growth"], row["slope"] = g.verdict, g.slope
         try:
-            g = B.growth_exponent(runs.t, R[i])
-            row["exponent"] = g.exponent
+            row["exponent"] = power_law_exponent(runs.t, R[i])
         except ValueError:
             row["exponent"] = math.nan
         for name, fn in B.ALL.items():

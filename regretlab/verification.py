@@ -1,177 +1,697 @@
-"""Verdicts with evidence: does each claim hold on a run?
+"""Verdicts a referee would sign (THEORY.md section 9).
 
 :func:`verify` returns a pandas DataFrame with one row per claim x learner x
-stream: ``status`` is "holds", "violated at t = ...", "not applicable: <reasons>"
-or "inconclusive", and the evidence columns give the figures behind it (ratio
-R/bound, first violating round, fitted growth exponent with its bootstrap
-interval, the Gamma-negative count).
+stream.  Its ``status`` is one of :data:`STATUSES`, plain words:
+
+``holds``
+    the bound holds at every checkpoint up to T, is not vacuous there, and the
+    regret's growth does not predict a crossing;
+``violated``
+    R(t) exceeds the bound (beyond rounding); ``first_violation`` is the first
+    violating *round*, found by replaying the game densely (every round up to the
+    first violating checkpoint when that is within the replay budget, else the rounds
+    between the last two checkpoints, which the detail then says);
+``vacuous``
+    the bound is at or above G D T, the most regret any learner can have on this
+    stream and domain: it cannot be violated at this horizon, which says nothing;
+    the detail gives the factor and the horizon at which it would stop being vacuous;
+``predicted violation``
+    the regret grows linearly and the bound more slowly: the fitted regret meets the
+    bound's extrapolation at ``predicted_violation``.  With ``extend`` the runs are
+    continued (bit-identically) to the predicted round and the row ends ``violated``
+    with the exact first round, or ``holds`` with the statement that the prediction failed;
+``not applicable``
+    the theorem's assumptions fail or the run is not of the analysed algorithm
+    ("not the analysed algorithm (...)" in the detail): never a number;
+``inconclusive``
+    the evidence does not decide (R above the bound only within rounding, fewer seeds
+    than an expected value needs, a growth not decided at this horizon); the detail
+    says what would decide it.
+
+Every row also carries the run's growth (``growth``: linear / sublinear / inconclusive,
+from :func:`regretlab.stats.growth`) with the fitted ``slope`` s of R(t) = s t + b sqrt(t) + a
+and its interval, and a ``detail`` sentence with the numbers a reader needs.
 """
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 
 from . import bounds as B
+from . import stats as S
 
 #: relative slack below which R > bound is attributed to rounding, not to the theorem
 RTOL = 1e-9
 
-COLUMNS = ["claim", "learner", "stream", "T", "n_seeds", "status", "first_violation", "max_ratio", "R_T",
-           "bound_T", "dominant_term", "exponent", "exponent_ci_low", "exponent_ci_high", "R_over_T",
-           "R_over_sqrt_T", "gamma_neg_fraction", "first_gamma_neg", "notes"]
+HOLDS, VIOLATED, VACUOUS, PREDICTED, NOT_APPLICABLE, INCONCLUSIVE = (
+    "holds", "violated", "vacuous", "predicted violation", "not applicable", "inconclusive")
+#: every status a verdict can have, in the order summaries list them
+STATUSES = (VIOLATED, PREDICTED, VACUOUS, HOLDS, INCONCLUSIVE, NOT_APPLICABLE)
+#: the growth verdicts
+GROWTHS = (S.LINEAR, S.SUBLINEAR, S.INCONCLUSIVE)
+
+COLUMNS = ["claim", "learner", "stream", "status", "first_violation", "predicted_violation", "growth", "slope",
+           "slope_low", "slope_high", "detail", "T", "n_seeds", "R_T", "bound_T", "ratio", "max_ratio", "vacuity",
+           "dominant_term", "local_exponent", "R_over_T", "gamma_neg_fraction", "first_gamma_neg", "notes"]
+
+#: the checks besides the bounds (``lemma_10_4`` gives two rows: stated and end-of-proof forms)
+CHECKS = ("proof_assumption", "step_size", "lemma_10_3", "lemma_10_4", "sublinear_regret")
+
+#: rounds (times distinct seeds) that the replay locating a first violating round may record
+LOCATE_ROUNDS = 2 ** 24
+#: rounds per recorded block of the dense replay (times the seeds replayed)
+_BLOCK = 2 ** 16
+#: beta1_t below this fraction of beta1 counts as no momentum (THEORY.md section 9, Momentum)
+MOMENTUM_FLOOR = 1e-16
+#: the largest horizon a prediction is searched to (a prediction, not a game: may exceed 2^53)
+_T_SEARCH = 1e30
 
 
-def _base(runs, claim):
+def _fmt(x):
+    return f"{x:.4g}"
+
+
+def _round_fmt(x):
+    x = float(x)
+    return f"{int(x)}" if x < 1e6 else f"{x:.3e}"
+
+
+# ----------------------------------------------------------------------------- pieces of a row
+
+def _regret(runs):
+    return runs._loss - runs._best_loss
+
+
+def _base(runs, claim, g):
     gneg = runs._stats["gamma_neg"][:, -1]
     first = runs._stats["first_gamma_neg"][:, -1]
-    R = runs._loss[:, -1] - runs._best_loss[:, -1]
+    R = _regret(runs)[:, -1]
     return {"claim": claim, "learner": repr(runs.learner), "stream": repr(runs.stream), "T": runs.T,
             "n_seeds": runs.n_seeds, "R_T": float(np.mean(R)), "R_over_T": float(np.mean(R) / runs.T),
-            "R_over_sqrt_T": float(np.mean(R) / math.sqrt(runs.T)),
+            "growth": g.verdict, "slope": g.slope, "slope_low": g.slope_low, "slope_high": g.slope_high,
+            "local_exponent": g.local_exponent,
             "gamma_neg_fraction": float(np.mean(gneg) / (runs.T * runs.d)),
             "first_gamma_neg": int(np.min(first[gneg > 0])) if np.any(gneg > 0) else None}
 
 
-def bound_verdict(runs, bound):
-    """One row for an upper bound or a reference value."""
-    row = _base(runs, bound.name)
+def momentum_round(beta1, lam, floor=MOMENTUM_FLOOR):
+    r"""The first round t at which beta1_t = beta1 lam^(t-1) < floor * beta1 (THEORY.md section 9):
+    floor(ln(floor)/ln(lam)) + 2.  From then on the run is Adam with beta1 = 0 to double precision.
+    None when beta1 = 0 or lam >= 1 (no decay); 1 when lam = 0."""
+    if beta1 == 0 or lam >= 1:
+        return None
+    if lam <= 0:
+        return 2
+    x = math.log(floor) / math.log(lam)
+    return int(math.floor(x)) + 2
+
+
+def _momentum_text(runs, name, at=None, predicted=False):
+    """Which regime of beta1_t a violation (or a predicted one) lies in, for the Kingma & Ba bounds."""
+    if name not in ("theorem_4_1", "corollary_4_2"):
+        return ""
+    L = runs.learner
+    b1, lam = getattr(L, "beta1", 0.0), getattr(L, "lam", 1.0)
+    if b1 == 0:
+        return " beta1 = 0: no momentum at any round."
+    tm = momentum_round(b1, lam)
+    if tm is None:
+        return ""
+    head = (f" beta1_t = beta1 lam^(t-1) falls below {MOMENTUM_FLOOR:g} beta1 from round {_round_fmt(tm)} on "
+            f"(lam = {lam!r})")
+    if at is None:
+        return head + "."
+    what = "the predicted violation" if predicted else "the violation"
+    at_txt = _round_fmt(at) if predicted else f"{int(at):,}"
+    if at >= tm:
+        return (head + f"; {what} at round {at_txt} lies after it, where the run is Adam with beta1 = 0: it "
+                "refutes the theorem only in its beta1 -> 0 regime.")
+    return head + f"; {what} at round {at_txt} lies within the momentum regime."
+
+
+def _solve_first(f, t0, t1=_T_SEARCH, n=4000):
+    """The first t in (t0, t1] with f(t) >= 0 (f continuous, vectorised), by a log grid and bisection; None if none."""
+    from scipy.optimize import brentq
+
+    grid = np.logspace(math.log10(t0), math.log10(t1), n)[1:]
+    v = f(grid)
+    hit = np.flatnonzero(np.isfinite(v) & (v >= 0))
+    if hit.size == 0:
+        return None
+    j = int(hit[0])
+    lo = t0 if j == 0 else grid[j - 1]
+    hi = grid[j]
+    if f(np.array([lo]))[0] >= 0:
+        return float(lo)
+    return float(brentq(lambda x: float(f(np.array([x]))[0]), lo, hi, xtol=1e-6 * hi, rtol=1e-12))
+
+
+def predict_crossing(g, bound, slope=None):
+    """The round at which the fitted regret s t + b sqrt(t) + a meets the bound's extrapolation
+    (the mean over seeds), searched beyond T; None when it never does before 1e30."""
+    ext = bound.extrapolation()
+    s = g.slope if slope is None else slope
+
+    def f(t):
+        return g.extrapolate_with_slope(t, s) - ext(t).mean(axis=0)
+
+    T = float(bound.t[-1])
+    if not math.isfinite(s):
+        return None
+    return _solve_first(f, T)
+
+
+def _vacuity_horizon(bound, runs, spread):
+    """The horizon from which the bound's extrapolation falls below G D t (None: never before 1e30)."""
+    triv, G, D = B.trivial_bound(runs, spread)
+    if triv is None:
+        return None
+    Gv = G if G is not None else float(np.max(runs._stats["max_g_2"][:, -1]))
+    GD = float(np.min(Gv * np.asarray(D, dtype=float)))
+    ext = bound.extrapolation()
+    return _solve_first(lambda t: GD * t - ext(t).max(axis=0), float(bound.t[-1]))
+
+
+def _distinct_seeds(runs):
+    """Positions of one seed per distinct regret curve (identical curves are one run)."""
+    _, idx = np.unique(_regret(runs), axis=0, return_index=True)
+    return np.sort(idx)
+
+
+def _first_checkpoint(runs, mask):
+    return int(runs.t[int(np.min(np.where(mask.any(axis=0))[0]))])
+
+
+def _bound_mask(runs, bound):
+    R = _regret(runs)
+    V = np.atleast_2d(bound.value)
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(R) & np.isfinite(V) & (R > V + RTOL * np.maximum(1.0, np.abs(V)))
+
+
+_STEP = 4096  # rounds between the records of the sparse pass
+_SEGMENT = 2 ** 20  # rounds per segment of the sparse pass (one state copy each)
+
+
+def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None):
+    """The first violating round of a claim whose violations at the checkpoints are ``mask``.
+
+    ``check_fn(r)`` evaluates the claim on a Runs ``r`` and returns ``(bad, L, R)`` per seed
+    and recorded round: the violations, and (for a bound; else None) a lower bound L on the
+    claim's right side at every *later* round (the part of the bound that never decreases)
+    and the left side R (the regret).  ``GD`` bounds how much R can change in one round
+    (|R(t+1) - R(t)| <= G D for convex losses).
+
+    The game is replayed from round 1 (one seed per distinct curve) in segments: a sparse
+    pass records every 4096th round; between two recorded rounds a < b, the rounds
+    t <= a + (L_a - R_a)/GD and t >= b - (L_a - R_b)/GD provably cannot violate (R moves by
+    at most G D per round and the bound stays above L_a), and the rest are replayed from a
+    copy of the state and checked round by round.  Every round up to the first violating
+    checkpoint is thus checked or certified: the round found is the first violating round.
+
+    Returns (round, how, reached): how is ``"every round"``, or ``"checkpoint"`` when the
+    budget of rounds recorded one by one (times the seeds) ran out at round ``reached``; the
+    round returned is then the first violating checkpoint seen, and no round before
+    ``reached`` violates.
+    """
+    from .engine import _Scan
+
+    t_c = _first_checkpoint(runs, mask)
+    idx = _distinct_seeds(runs)
+    n = idx.size
+    scan = _Scan(runs, idx)
+    recorded = 0
+    prev = None  # (round, L, R) of the last recorded round, per seed
+    t0 = 1
+    while t0 <= t_c:
+        seg_end = min(t0 + _SEGMENT - 1, t_c)
+        saved = scan.game.copy()
+        ck = np.arange(t0 + _STEP - 1, seg_end, _STEP, dtype=np.int64)
+        ck = np.unique(np.concatenate([[t0] if prev is None else [], ck, [seg_end]])).astype(np.int64)
+        blk = scan.records(ck)
+        bad, L, R = check_fn(blk)
+        hit = int(np.argmax(bad.any(axis=0))) if bad.any() else None
+        last = ck.size if hit is None else hit + 1
+        # the stretches between recorded rounds that no certificate covers, in order
+        todo = []
+        certify = GD is not None and L is not None and R is not None
+        if prev is None:
+            a_t, a_L, a_R = int(ck[0]), (L[:, 0] if certify else None), (R[:, 0] if certify else None)
+            first = 1
+        else:
+            (a_t, a_L, a_R), first = prev, 0
+        for j in range(first, last):
+            b_t = int(ck[j])
+            lo, hi = a_t + 1, b_t - 1  # the rounds strictly between
+            if hi >= lo and certify and a_L is not None:
+                with np.errstate(invalid="ignore"):
+                    fwd = np.floor((a_L - a_R) / GD)
+                    back = np.floor((a_L - R[:, j]) / GD)
+                fwd = int(np.nanmin(np.where(np.isfinite(fwd), fwd, -1)))
+                back = int(np.nanmin(np.where(np.isfinite(back), back, -1)))
+                lo = max(lo, a_t + fwd + 1)
+                hi = min(hi, b_t - back - 1)
+            if hi >= lo:
+                todo.append((lo, hi))
+            a_t = b_t
+            a_R = R[:, j] if certify else None
+            a_L = L[:, j] if certify else None
+        if todo:
+            need = sum(h - l + 1 for l, h in todo) * n
+            if recorded + need > budget:
+                return int(ck[hit]) if hit is not None else t_c, "checkpoint", todo[0][0]
+            recorded += need
+            dense = _Scan(runs, idx, game=saved)
+            for lo, hi in todo:
+                dense.skip_to(lo)
+                for u in range(lo, hi + 1, _BLOCK):
+                    blk_d = dense.block(min(u + _BLOCK - 1, hi))
+                    bad_d = check_fn(blk_d)[0]
+                    if bad_d.any():
+                        return int(blk_d.t[int(np.argmax(bad_d.any(axis=0)))]), "every round", None
+        if hit is not None:
+            return int(ck[hit]), "every round", None
+        prev = (a_t, a_L, a_R)
+        t0 = seg_end + 1
+    return t_c, "every round", None
+
+
+def _bound_check_fn(fn, spread):
+    """(violations, non-decreasing part of the bound, regret) of a bound on a Runs."""
+    def check(r):
+        b = fn(r, spread=spread)
+        return _bound_mask(r, b), b.nondecreasing_part(), _regret(r)
+
+    return check
+
+
+def _increment_bound(runs):
+    """G D: the largest possible growth of the regret in one round (None when unknown).
+    R(t+1) - R(t) <= f_{t+1}(theta_{t+1}) - min f_{t+1} <= ||g_{t+1}||_2 D for convex losses."""
+    s = runs.stream
+    G = s.G if s.G is not None else (math.sqrt(s.d) * s.G_inf if s.G_inf is not None else None)
+    D = s.domain.diameter_2
+    if G is None or not math.isfinite(D):
+        return None
+    return G * D if G * D > 0 else None
+
+
+def _where_text(first, how, reached=None):
+    if how == "every round":
+        return f"first violating round {int(first):,} (every earlier round checked or certified)"
+    if how == "observed":
+        return (f"first violating checkpoint {_round_fmt(first)} (with spread='observed' the bound uses the whole "
+                "run's spread, so rounds are not replayed)")
+    return (f"first violating checkpoint {_round_fmt(first)}; no round before {_round_fmt(reached)} violates (the "
+            "replay budget ran out there)")
+
+
+# ----------------------------------------------------------------------------- rows
+
+def bound_verdict(runs, bound, g=None, *, spread="domain", locate_budget=LOCATE_ROUNDS):
+    """One row for an upper bound or a reference value (see the module docstring for the statuses)."""
+    if g is None:
+        g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
+    row = _base(runs, bound.name, g)
     row["notes"] = "; ".join(bound.notes)
     if not bound.applicable:
-        row["status"] = "not applicable: " + "; ".join(bound.reasons)
+        row["status"] = NOT_APPLICABLE
+        row["detail"] = "; ".join(bound.reasons)
         return row
-    R = runs._loss - runs._best_loss
+    R = _regret(runs)
     V = np.atleast_2d(bound.value)
     row["bound_T"] = float(np.mean(V[:, -1]))
     row["dominant_term"] = bound.dominant_term()
     if bound.kind == "reference":
-        mean = R.mean(axis=0)
-        se = R.std(axis=0, ddof=1) / math.sqrt(R.shape[0]) if R.shape[0] > 1 else np.full(R.shape[1], np.nan)
-        diff = mean - V[0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # zero spread (e.g. R(1) = r G d for every seed): the values must then agree to rounding
-            z = np.where(se > 0, diff / se, np.where(np.abs(diff) <= 1e-12 * np.maximum(1.0, np.abs(V[0])), 0.0,
-                                                     np.inf))
-        row["max_ratio"] = float(mean[-1] / V[0, -1])
-        if R.shape[0] < 30:
-            row["status"] = "inconclusive: fewer than 30 seeds for an expected value"
-        elif np.all(np.abs(z) < 4):
-            row["status"] = "holds"
-        else:
-            j = int(np.argmax(np.abs(z) >= 4))
-            row["status"] = f"violated at t = {int(runs.t[j])}"
-            row["first_violation"] = int(runs.t[j])
-        row["notes"] = (row["notes"] + "; " if row["notes"] else "") + f"max |z| = {float(np.nanmax(np.abs(z))):.2f}"
-        return row
+        return _reference_row(runs, bound, row, R, V)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = R / V
-    row["max_ratio"] = float(np.nanmax(ratio))
-    viol = R > V + RTOL * np.maximum(1.0, np.abs(V))
-    near = (R > V) & ~viol
+    row["max_ratio"] = float(np.nanmax(ratio)) if np.any(np.isfinite(ratio)) else math.nan
+    row["ratio"] = float(np.mean(R[:, -1]) / np.mean(V[:, -1])) if np.mean(V[:, -1]) != 0 else math.nan
+    viol = _bound_mask(runs, bound)
+    near = np.isfinite(R) & (R > V) & ~viol
+    triv, G, D = B.trivial_bound(runs, spread)
+    name = bound.name
+    numbers = f"R(T) = {_fmt(row['R_T'])}, bound {_fmt(row['bound_T'])} (R/bound = {_fmt(row['ratio'])})"
+    if triv is not None:
+        factor = float(np.min(V[:, -1] / np.atleast_2d(triv)[:, -1]))
+        row["vacuity"] = factor
     if viol.any():
-        j = int(np.min(np.where(viol.any(axis=0))[0]))
-        row["first_violation"] = int(runs.t[j])
-        row["status"] = f"violated at t = {int(runs.t[j])}"
-    elif near.any():
-        row["status"] = "inconclusive: R exceeds the bound only within rounding"
-    else:
-        row["status"] = "holds"
+        fn = B.ALL[name]
+        if spread == "observed":
+            first, how, reached = _first_checkpoint(runs, viol), "observed", None
+        else:
+            first, how, reached = locate(runs, _bound_check_fn(fn, spread), viol, locate_budget,
+                                         _increment_bound(runs))
+        row["status"] = VIOLATED
+        row["first_violation"] = first
+        row["detail"] = (f"violated: {_where_text(first, how, reached)}; max R/bound = {_fmt(row['max_ratio'])}; "
+                         f"{numbers}." + _momentum_text(runs, name, first))
+        return row
+    crossing = predict_crossing(g, bound) if g.verdict == S.LINEAR else None
+    if triv is not None and np.all(V[:, -1] >= np.atleast_2d(triv)[:, -1]):
+        row["status"] = VACUOUS
+        Gtxt = f"G = {_fmt(G)}" if G is not None else "G = the largest observed ||g_t||"
+        stop = _vacuity_horizon(bound, runs, spread)
+        stop_txt = (f"it would stop being vacuous at about T = {_round_fmt(stop)}" if stop is not None else
+                    "it stays vacuous at every horizon up to 1e30")
+        if stop is not None and stop > 2.0 ** 53:
+            stop_txt += " (beyond 2^53, the largest horizon a run can play)"
+        row["detail"] = (f"vacuous: the bound {_fmt(row['bound_T'])} is {_fmt(factor)} times G D T = "
+                         f"{_fmt(float(np.mean(np.atleast_2d(triv)[:, -1])))} ({Gtxt}, D = "
+                         f"{_fmt(float(np.mean(D)))}), the most regret any learner can have: it cannot be violated "
+                         f"at T = {runs.T}; {stop_txt}" +
+                         (f"; the regret grows linearly and would meet it at about T = {_round_fmt(crossing)}"
+                          if crossing is not None else "") + "." + _momentum_text(runs, name))
+        if crossing is not None:
+            row["predicted_violation"] = _ceil_round(crossing)
+        return row
+    if near.any():
+        row["status"] = INCONCLUSIVE
+        row["detail"] = f"R exceeds the bound only within rounding (relative {RTOL:g}); {numbers}."
+        return row
+    if crossing is not None:
+        row["status"] = PREDICTED
+        row["predicted_violation"] = _ceil_round(crossing)
+        rng = _crossing_range(g, bound)
+        row["detail"] = (f"predicted violation: the regret grows linearly (s = {_fmt(g.slope)}) and the bound like "
+                         f"{_growth_words(bound)}; the fitted regret meets the bound's extrapolation at about "
+                         f"T = {_round_fmt(crossing)}{rng}; holds up to T = {runs.T}: {numbers}." +
+                         _momentum_text(runs, name, crossing, predicted=True))
+        return row
+    early = _ratio_at(runs, R, V, runs.T / 100.0)
+    if g.verdict == S.INCONCLUSIVE and math.isfinite(early) and early > 0 and row["ratio"] > 1.5 * early:
+        row["status"] = INCONCLUSIVE
+        row["detail"] = (f"holds up to T = {runs.T} ({numbers}) but R/bound rose from {_fmt(early)} at T/100, and the "
+                         f"regret's growth is not decided: {g.decide or 'a longer run would decide it'}.")
+        return row
+    row["status"] = HOLDS
+    tail = {S.SUBLINEAR: "the regret grows sublinearly", S.LINEAR: "the regret grows linearly but the bound as fast",
+            S.INCONCLUSIVE: "the regret's growth is not decided"}[g.verdict]
+    row["detail"] = f"holds at every checkpoint up to T = {runs.T}: max R/bound = {_fmt(row['max_ratio'])}; {numbers}; {tail}."
     return row
 
 
-def check_verdict(runs, check):
-    row = _base(runs, check.name)
-    st = check.status
-    if st == "violated":
-        row["status"] = "violated" + (f" ({check.detail})" if check.detail else "")
-        if "t = " in check.detail:
-            try:
-                row["first_violation"] = int(check.detail.split("t = ")[1].split()[0].rstrip(";,."))
-            except ValueError:
-                pass
-    elif st == "not applicable":
-        row["status"] = "not applicable: " + check.detail
+def _ceil_round(x):
+    return int(min(math.ceil(x), 2 ** 63 - 1)) if x < 9.2e18 else float(x)
+
+
+def _growth_words(bound):
+    forms = {bound.forms.get(k, "sqrt") for k, v in bound.terms.items()
+             if float(np.max(np.atleast_2d(v)[:, -1])) > 0}
+    order = ["t^1.5", "linear", "sqrt_log", "sqrt", "const"]
+    words = {"t^1.5": "t^(3/2)", "linear": "t", "sqrt_log": "sqrt(t log t)", "sqrt": "sqrt(t)", "const": "a constant"}
+    for f in order:
+        if f in forms:
+            return words[f]
+    return "a constant"
+
+
+def _crossing_range(g, bound):
+    if not (math.isfinite(g.slope_low) and math.isfinite(g.slope_high)) or g.slope_low <= 0:
+        return ""
+    lo = predict_crossing(g, bound, slope=g.slope_high)
+    hi = predict_crossing(g, bound, slope=g.slope_low)
+    if lo is None or hi is None:
+        return ""
+    return f" ({_round_fmt(lo)} to {_round_fmt(hi)} over the slope's interval)"
+
+
+def _ratio_at(runs, R, V, t):
+    j = int(np.searchsorted(runs.t, t))
+    if j >= runs.t.size:
+        return math.nan
+    v = float(np.mean(V[:, j]))
+    return float(np.mean(R[:, j]) / v) if v > 0 else math.nan
+
+
+#: family-wise false-alarm rate of the reference test over its checkpoints
+REFERENCE_LEVEL = 1e-3
+#: fewest seeds for an expected value, and the first round tested (sums of signs are far from normal before)
+REFERENCE_SEEDS, REFERENCE_FROM = 30, 100
+
+
+def _reference_row(runs, bound, row, R, V):
+    """An expected value the mean regret must match (THEORY.md section 7): a Student t test of the
+    mean over seeds at every checkpoint t >= 100, Bonferroni-corrected over those checkpoints so that
+    the whole test raises a false alarm with probability at most :data:`REFERENCE_LEVEL`."""
+    from scipy.stats import t as student
+
+    n = R.shape[0]
+    mean = R.mean(axis=0)
+    row["max_ratio"] = float(mean[-1] / V[0, -1])
+    row["ratio"] = row["max_ratio"]
+    if n < REFERENCE_SEEDS:
+        row["status"] = INCONCLUSIVE
+        row["detail"] = (f"{n} seeds are fewer than the {REFERENCE_SEEDS} an expected value needs; mean R(T) = "
+                         f"{_fmt(float(mean[-1]))} against E R(T) = {_fmt(float(V[0, -1]))} (ratio {_fmt(row['ratio'])}).")
+        return row
+    sel = runs.t >= min(REFERENCE_FROM, int(runs.t[-1]))
+    se = R[:, sel].std(axis=0, ddof=1) / math.sqrt(n)
+    diff = mean[sel] - V[0, sel]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # zero spread: the values must then agree to rounding
+        z = np.where(se > 0, diff / se, np.where(np.abs(diff) <= 1e-12 * np.maximum(1.0, np.abs(V[0, sel])), 0.0,
+                                                 np.inf))
+    m = int(sel.sum())
+    q = float(student.ppf(1.0 - REFERENCE_LEVEL / (2 * m), n - 1))
+    zmax = float(np.nanmax(np.abs(z)))
+    numbers = (f"mean R(T) = {_fmt(float(mean[-1]))} against E R(T) = {_fmt(float(V[0, -1]))} (ratio "
+               f"{_fmt(row['ratio'])}); max |t| = {zmax:.2f} over the {m} checkpoints t >= {int(runs.t[sel][0])}, "
+               f"threshold {q:.2f} ({n} seeds, family-wise level {REFERENCE_LEVEL:g})")
+    if zmax <= q:
+        row["status"] = HOLDS
+        row["detail"] = f"the mean regret matches the exact expectation; {numbers}."
     else:
-        row["status"] = st
-        row["notes"] = check.detail
+        j = int(np.argmax(np.abs(z) > q))
+        row["status"] = VIOLATED
+        row["detail"] = (f"the mean regret departs from the exact expectation at checkpoint t = "
+                         f"{int(runs.t[sel][j])} (t statistic {float(z[j]):.2f}); {numbers}.")
+    return row
+
+
+def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS):
+    """One row for a claim of the paper other than a bound (proof assumption, step size, lemmas)."""
+    if g is None:
+        g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
+    row = _base(runs, check.name, g)
+    row["detail"] = check.detail
     if check.lhs is not None:
         row["R_T"] = check.lhs
         row["bound_T"] = check.rhs
-    return row
+    st = check.status
+    if st == "violated":
+        row["status"] = VIOLATED
+        if check.first_round is not None:
+            row["first_violation"] = int(check.first_round)
+        elif check.mask is not None:
+            fn = B.CHECKS.get(check.name.replace("_stated", "").replace("_proof", ""))
 
+            def check_fn(blk):
+                out = fn(blk)
+                if isinstance(out, list):
+                    out = next(c for c in out if c.name == check.name)
+                bad = out.mask if out.mask is not None else np.zeros((blk.n_seeds, blk.t.size), bool)
+                return bad, None, None
 
-def growth_verdict(runs, decades=2.0):
-    """Sublinear regret: the fitted exponent's upper confidence limit is below 1."""
-    row = _base(runs, "sublinear_regret")
-    try:
-        g = B.growth_exponent(runs.t, runs._loss - runs._best_loss, decades=decades)
-    except ValueError as exc:
-        row["status"] = f"inconclusive: {exc}"
-        return row
-    row.update(exponent=g.exponent, exponent_ci_low=g.ci_low, exponent_ci_high=g.ci_high, notes=g.note)
-    if not math.isfinite(g.exponent):
-        row["status"] = f"inconclusive: {g.note}"
-    elif math.isfinite(g.ci_high) and g.ci_high < 0.95:
-        row["status"] = "holds"
-    elif math.isfinite(g.ci_low) and g.ci_low > 0.95 or (not math.isfinite(g.ci_low) and g.exponent > 0.99):
-        row["status"] = f"violated at t = {g.t_from}..{g.t_to} (exponent {g.exponent:.3f})"
+            first, how, reached = locate(runs, check_fn, check.mask, locate_budget)
+            row["first_violation"] = first
+            row["detail"] = f"{_where_text(first, how, reached)}; {check.detail}".rstrip("; ")
+    elif st == "not applicable":
+        row["status"] = NOT_APPLICABLE
     else:
-        row["status"] = f"inconclusive: exponent {g.exponent:.3f}"
+        row["status"] = HOLDS if st == "holds" else INCONCLUSIVE
     return row
 
 
-def verify(runs, claims=None, *, spread="domain"):
-    """Verdicts for every claim on every run.
+def growth_verdict(runs, g=None):
+    """The claim of sublinear regret, R(t)/t -> 0 (Corollary 4.2's conclusion): holds when the growth is
+    sublinear, violated when it is linear, inconclusive otherwise (with what would decide it)."""
+    if g is None:
+        g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
+    row = _base(runs, "sublinear_regret", g)
+    row["status"] = {S.SUBLINEAR: HOLDS, S.LINEAR: VIOLATED, S.INCONCLUSIVE: INCONCLUSIVE}[g.verdict]
+    row["detail"] = g.detail + (f"; to decide: {g.decide}" if g.decide else "")
+    return row
+
+
+# ----------------------------------------------------------------------------- verify
+
+def _rows_for(runs, names, spread, locate_budget):
+    g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
+    rows = []
+    for name in names:
+        if name in B.ALL:
+            fn = B.ALL[name]
+            b = fn(runs) if name == "random_sign_lower" else fn(runs, spread=spread)
+            rows.append(bound_verdict(runs, b, g, spread=spread, locate_budget=locate_budget))
+        elif name == "sublinear_regret":
+            rows.append(growth_verdict(runs, g))
+        elif name == "lemma_10_4":
+            rows.extend(check_verdict(runs, c, g, locate_budget=locate_budget) for c in B.lemma_10_4(runs))
+        else:
+            rows.append(check_verdict(runs, B.CHECKS[name](runs), g, locate_budget=locate_budget))
+    return rows
+
+
+def _verify_one(runs, names, spread, extend, seconds, locate_budget):
+    """Rows for one Runs, continuing it towards predicted crossings within the budget; (rows, final runs)."""
+    t_start = time.perf_counter()
+    T0 = runs.T
+    rows = _rows_for(runs, names, spread, locate_budget)
+    first_pred = {r["claim"]: r["predicted_violation"] for r in rows if _pending(r)}
+    cur = runs
+    stopped = None
+    limit = None if extend is None else int(min(extend, 2 ** 53))
+    for _ in range(6):
+        pending = [r for r in rows if _pending(r)]
+        if not pending or limit is None or cur._game is None:
+            break
+        within = [r["predicted_violation"] for r in pending if r["predicted_violation"] <= limit]
+        if not within:
+            stopped = "beyond"
+            break
+        target = int(min(limit, math.ceil(1.3 * max(within))))
+        if target <= cur.T:
+            break
+        left = None if seconds is None else seconds - (time.perf_counter() - t_start)
+        if left is not None and left <= 0:
+            stopped = "time"
+            break
+        nxt = cur.extend(target, seconds=left)
+        if nxt.T < target:
+            stopped = "time"
+        cur = nxt
+        rows = _rows_for(cur, names, spread, locate_budget)
+        if stopped == "time":
+            break
+    if cur is not runs or first_pred:
+        _annotate(rows, first_pred, T0, cur, limit, seconds, stopped)
+    return rows, cur
+
+
+def _pending(row):
+    """A row whose predicted crossing continuing the runs could confirm (vacuous bounds included:
+    the crossing then lies past the horizon from which the bound stops being vacuous)."""
+    pv = row.get("predicted_violation")
+    return row["status"] in (PREDICTED, VACUOUS) and pv is not None and isinstance(pv, (int, float)) and \
+        math.isfinite(pv) and pv <= 2 ** 53
+
+
+def _annotate(rows, first_pred, T0, cur, limit, seconds, stopped):
+    """Say, on each row that had a predicted crossing, what continuing the runs showed."""
+    for r in rows:
+        pv = first_pred.get(r["claim"])
+        if pv is None:
+            continue
+        said = f"predicted from T = {T0} at about T = {_round_fmt(pv)}"
+        if cur.T > T0:
+            said += f"; the runs were continued to T = {cur.T}"
+        if r["status"] == VIOLATED:
+            r["detail"] = f"{said}; confirmed: {r['detail']}"
+        elif r["status"] in (PREDICTED, VACUOUS):
+            why = ("the crossing lies beyond the horizon budget" + (f" ({_round_fmt(limit)})" if limit else "")
+                   if stopped == "beyond" or (limit is not None and r["predicted_violation"] > limit) else
+                   f"the time budget ({seconds:g} s) ran out" if stopped == "time" else
+                   "not continued (no extend budget given)")
+            r["detail"] = f"{said}; {why}; {r['detail']}"
+        elif r["status"] == HOLDS and cur.T > T0:
+            r["detail"] = f"{said}; the prediction failed: {r['detail']}"
+        else:
+            r["detail"] = f"{said}; {r['detail']}"
+        if r.get("predicted_violation") is None:
+            r["predicted_violation"] = pv
+
+
+def verify(runs, claims=None, *, spread="domain", extend=None, extend_seconds=None, locate_rounds=LOCATE_ROUNDS,
+           return_runs=False):
+    """Verdicts for every claim on every run (THEORY.md section 9).
 
     Parameters
     ----------
     runs : Run, Runs or a list of them
     claims : list of str, optional
-        Bound names (``regretlab.bounds.ALL``) and checks ("proof_assumption",
-        "step_size", "lemma_10_3", "lemma_10_4", "sublinear_regret").  Default: all.
+        Bound names (``regretlab.bounds.ALL``) and checks (:data:`CHECKS`).  Default: all.
     spread : {"domain", "observed"}
         Diameters from the domain or from the iterates' spread.
+    extend : int, optional
+        The largest horizon the runs may be continued to when a bound is predicted to
+        fail: the runs are continued (bit-identically to a fresh run of the longer
+        horizon) to about 1.3 times the predicted round, re-examined, and continued again
+        if the prediction moved, until the crossing is found, the prediction fails, or the
+        budget is spent.  None (the default): never continue; the row then reads
+        ``predicted violation``.
+    extend_seconds : float, optional
+        A wall-clock budget for continuing each run.
+    locate_rounds : int
+        Budget (rounds x distinct seeds) of the dense replay that locates a first
+        violating round.
+    return_runs : bool
+        Also return the runs the verdicts were computed on (continued ones included).
 
     Returns
     -------
-    pandas.DataFrame with the columns of ``COLUMNS``.
+    pandas.DataFrame with the columns of :data:`COLUMNS` (and the list of runs with
+    ``return_runs=True``).
 
     Examples
     --------
     >>> import regretlab as rl
     >>> runs = rl.play(rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(3.0), 1000, seeds=range(2))
-    >>> t = rl.verify(runs, ["theorem_4_1"])
-    >>> t.status.iloc[0].startswith("violated")
-    True
+    >>> row = rl.verify(runs, ["theorem_4_1"]).iloc[0]
+    >>> row.status, int(row.first_violation), row.growth
+    ('violated', 135, 'linear')
     """
     import pandas as pd
 
     if not isinstance(runs, (list, tuple)):
         runs = [runs]
-    checks = ["proof_assumption", "step_size", "lemma_10_3", "lemma_10_4", "sublinear_regret"]
-    names = list(B.ALL) + checks if claims is None else list(claims)
-    unknown = [n for n in names if n not in B.ALL and n not in checks]
+    names = list(B.ALL) + list(CHECKS) if claims is None else list(claims)
+    unknown = [n for n in names if n not in B.ALL and n not in CHECKS]
     if unknown:
-        raise ValueError(f"unknown claim {unknown[0]!r}; valid: {sorted(B.ALL) + checks}")
-    rows = []
+        raise ValueError(f"unknown claim {unknown[0]!r}; valid: {sorted(B.ALL) + list(CHECKS)}")
+    if spread not in ("domain", "observed"):
+        raise ValueError(f"spread must be 'domain' or 'observed', got {spread!r}")
+    if extend is not None:
+        from . import _validate as V
+
+        extend = V.integer("extend", extend, lo=1, hi=2 ** 53)
+    if extend_seconds is not None:
+        from . import _validate as V
+
+        extend_seconds = V.real("extend_seconds", extend_seconds, 0.0, math.inf, lo_open=True, hi_open=True)
+    rows, finals = [], []
     for r in runs:
-        for name in names:
-            if name in B.ALL:
-                fn = B.ALL[name]
-                b = fn(r) if name == "random_sign_lower" else fn(r, spread=spread)
-                rows.append(bound_verdict(r, b))
-            elif name == "sublinear_regret":
-                rows.append(growth_verdict(r))
-            elif name == "lemma_10_4":
-                rows.extend(check_verdict(r, c) for c in B.lemma_10_4(r))
-            else:
-                rows.append(check_verdict(r, getattr(B, name)(r)))
+        rr, final = _verify_one(r, names, spread, extend, extend_seconds, locate_rounds)
+        rows.extend(rr)
+        finals.append(final)
     df = pd.DataFrame(rows)
     for c in COLUMNS:
         if c not in df.columns:
             df[c] = None
-    return df[COLUMNS]
+    df = df[COLUMNS]
+    for c in ("first_violation", "first_gamma_neg", "T", "n_seeds"):
+        df[c] = df[c].astype("Int64")
+    df["predicted_violation"] = df["predicted_violation"].astype(float)
+    return (df, finals) if return_runs else df
 
+
+def summarize(verdicts, claims=None):
+    """Counts of each status (one column per status of :data:`STATUSES`, plus ``total``), per claim.
+
+    The counts of a row add up to ``total``, the number of verdict rows of that claim.
+    """
+    import pandas as pd
+
+    v = verdicts if claims is None else verdicts[verdicts.claim.isin(claims)]
+    table = pd.crosstab(v.claim, v.status).reindex(columns=list(STATUSES), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    return table
+
+
+# ----------------------------------------------------------------------------- other claims of the paper
 
 def invariance(learner, stream, T, scale, *, seed=0):
     r"""Kingma & Ba section 2.1: Adam's update is invariant to rescaling the gradients by a positive
