@@ -5,8 +5,9 @@ Every function here is pure: it takes runs (a :class:`~regretlab.runs.Run`, a
 objects or a pandas table, draws them and returns the
 :class:`matplotlib.figure.Figure`.  Nothing is written to disk and no theory is
 computed here: a bound named by the caller is evaluated by its public function
-in :mod:`regretlab.bounds`, and the fitted growth exponent comes from
-:func:`regretlab.bounds.growth_exponent`; the plot only draws their output.
+in :mod:`regretlab.bounds`, and the growth of a curve (linear with its slope,
+sublinear, or not decided) comes from :func:`regretlab.stats.growth`; the plot
+only draws their output.
 
 Conventions
 -----------
@@ -44,7 +45,7 @@ from . import bounds as B
 from .runs import Runs
 
 __all__ = ["STYLE", "regret", "average_regret", "trajectories", "compare", "phase_diagram", "proof_breaks",
-           "dynamic_regret", "sweep_regret"]
+           "dynamic_regret", "sweep_regret", "momentum_tradeoff"]
 
 #: the style sheet every figure is drawn with
 STYLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "regretlab.mplstyle")
@@ -243,7 +244,9 @@ def _add_not_applicable(na, bound, run, label, single):
     (``"Theorem 4.1 is about Adam, not OGD"``) is cut before that name, so the runs a
     bound excludes for the same reason share one legend entry.
     """
-    reasons = tuple(bound.reasons)
+    head = "not the analysed algorithm ("
+    # a legend has no room for the wrapper: "not the analysed algorithm (X)" is drawn as "X"
+    reasons = tuple(r[len(head):-1] if r.startswith(head) and r.endswith(")") else r for r in bound.reasons)
     if not single:
         cut = f", not {run.learner.name}"
         reasons = tuple(r[:-len(cut)] if r.endswith(cut) else r for r in reasons)
@@ -261,16 +264,16 @@ def _not_applicable_notes(na, single):
 
 
 def _fit_label(runs, band):
-    """The fitted exponent p of R(t) ~ c t^p with its bootstrap interval, as legend text."""
-    try:
-        g = B.growth_exponent(runs.t, _per_seed(runs.regret), confidence=band or 0.95)
-    except ValueError as e:
-        return f"no exponent fit ({e})"
-    if not math.isfinite(g.exponent):
-        return f"no exponent fit ({g.note})" if g.note else "no exponent fit"
-    if math.isfinite(g.ci_low):
-        return f"$p$ = {g.exponent:.2f} [{g.ci_low:.2f}, {g.ci_high:.2f}]"
-    return f"$p$ = {g.exponent:.2f} (one seed, no CI)"
+    """The growth verdict of the curve (:func:`regretlab.stats.growth`) as legend text:
+    ``linear, s = 0.667`` with the slope of R(t)/t, ``sublinear``, or ``growth not decided``."""
+    from . import stats
+
+    g = stats.growth(runs.t, _per_seed(runs.regret), stochastic=runs.stream.stochastic, level=band or 0.95)
+    if g.verdict == stats.LINEAR:
+        return f"linear, $s$ = {g.slope:.3g}"
+    if g.verdict == stats.SUBLINEAR:
+        return "sublinear"
+    return "growth not decided"
 
 
 # ----------------------------------------------------------------------------- regret
@@ -297,9 +300,9 @@ def regret(runs, bounds=(), lower=False, loglog=True, band=0.95, ax=None, fit=Tr
         Confidence level of the bootstrap band of the mean over seeds; None: no band.
     ax : matplotlib Axes, optional
     fit : bool
-        Append the exponent p of R(t) ~ c t^p fitted by
-        :func:`regretlab.bounds.growth_exponent` over the last two decades, with its
-        bootstrap interval at the level ``band``, to each curve's legend label.
+        Append the growth verdict of each curve (:func:`regretlab.stats.growth`: the
+        fit R(t) = s t + b sqrt(t) + a over the last two decades, checked one decade
+        earlier) to its legend label: ``linear, s = ...``, ``sublinear`` or ``growth not decided``.
     labels : sequence of str, optional
         One label per Runs (default: learner name and the hyperparameters that differ).
     title : str, optional
@@ -882,4 +885,71 @@ def sweep_regret(table, value="regret", band=0.95, loglog=True, ax=None):
         else:
             for a in axes:
                 a.legend(title=title, loc="best")
+    return fig
+
+
+# ----------------------------------------------------------------------------- the momentum trade-off
+
+def momentum_tradeoff(table, ax=None, title=None):
+    r"""The horizon T* at which Theorem 4.1 first fails, against 1 - lambda (THEORY.md section 9, Momentum).
+
+    Draws the arrays of ``table`` (one row per lambda), nothing else:
+
+    * ``T_star`` where ``measured`` is True: the first violating round found by playing
+      to it (filled markers);
+    * ``T_star`` where ``measured`` is False: the predicted crossing of the fitted regret
+      and the bound's extrapolation (open markers);
+    * ``t_momentum``: the round from which beta1_t = beta1 lam^(t-1) < 1e-16 beta1 (the
+      run is Adam with beta1 = 0 after it): a violation above this line refutes the
+      theorem only in its beta1 -> 0 regime;
+    * ``guide`` (optional): the (1 - lambda)^-2 term over the slope, T* >~ (1 - lambda)^-2 / s;
+    * the largest horizon a run can play, 2^53.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame with columns ``lam``, ``T_star``, ``measured``, ``t_momentum``
+        and optionally ``guide``.
+    ax : matplotlib Axes, optional
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from regretlab import plots
+    >>> t = pd.DataFrame({"lam": [0.5, 0.99, 0.9999], "T_star": [6.7e7, 7.4e7, 5.2e10],
+    ...                   "measured": [True, True, False], "t_momentum": [55, 3667, 368400]})
+    >>> fig = plots.momentum_tradeoff(t)
+    >>> [l.get_label() for l in fig.axes[0].lines][:2]
+    ['$T^*$ measured (first violating round)', '$T^*$ predicted (fitted regret meets the bound)']
+    """
+    for col in ("lam", "T_star", "measured", "t_momentum"):
+        if col not in getattr(table, "columns", ()):
+            raise ValueError(f"momentum_tradeoff: the table has no column {col!r}")
+    tab = table.sort_values("lam")
+    x = 1.0 - tab["lam"].to_numpy(dtype=float)
+    y = tab["T_star"].to_numpy(dtype=float)
+    meas = tab["measured"].to_numpy(dtype=bool)
+    with _style():
+        owned = ax is None
+        fig, ax = _new_axes(ax)
+        colors = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
+        ax.plot(x[meas], y[meas], ls="none", marker="o", color=colors[0], label="$T^*$ measured (first violating round)",
+                zorder=4)
+        ax.plot(x[~meas], y[~meas], ls="none", marker="o", mfc="none", color=colors[0],
+                label="$T^*$ predicted (fitted regret meets the bound)", zorder=4)
+        ax.plot(x, tab["t_momentum"].to_numpy(dtype=float), color=colors[1], ls="--",
+                label=r"momentum horizon: $\beta_{1,t} < 10^{-16}\beta_1$ after it")
+        if "guide" in tab.columns:
+            ax.plot(x, tab["guide"].to_numpy(dtype=float), color="0.5", ls=":", label=r"$(1-\lambda)^{-2}$ term / $s$")
+        ax.axhline(2.0 ** 53, color="0.3", lw=0.6, ls=(0, (1, 1)), label="largest horizon ($2^{53}$)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(r"$1-\lambda$")
+        ax.set_ylabel("first violating round $T^*$ of Theorem 4.1")
+        _title(ax, title)
+        _legend(fig, ax, owned)
     return fig

@@ -29,6 +29,7 @@ class Experiment:
     claims: dict = field(default_factory=dict)  # learner name -> claims
     bounds_plot: tuple = ()
     lower: bool = False
+    runner: object = None  # (experiment, quick, extend, extend_seconds) -> (tables, section): a custom experiment
 
 
 def _reddi_pairs():
@@ -151,7 +152,7 @@ SUITE = [
                ("theorem_4_1", "amsgrad_theorem_4")),
     Experiment("section5_stochastic", "Reddi et al. section 5, stochastic (1010 x w.p. 0.01, else -10 x)",
                "The synthetic stochastic experiment.",
-               _section5_stochastic, 10**6, 3 * 10**4, 8, 4, {"Adam": _ADAM, "AMSGrad": _AMS},
+               _section5_stochastic, 10**6, 3 * 10**4, 32, 8, {"Adam": _ADAM, "AMSGrad": _AMS},
                ("theorem_4_1", "amsgrad_theorem_4")),
     Experiment("minimax_signs", "Random signs (minimax lower reference), d = 4",
                "Every learner's expected regret equals r G d E|S_T|; do the upper bounds hold?",
@@ -180,15 +181,29 @@ SUITE = [
                _digits, 3 * 10**4, 3000, 2, 1, {"Adam": _ADAM, "AMSGrad": _AMS}, ("theorem_4_1", "amsgrad_theorem_4")),
     Experiment("lambda_effect", "The effect of lambda (beta1 = 0.9): 1 - 1e-8 against 0.9",
                "With lambda = 1 - 1e-8 the (1 - lambda)^-2 term makes Theorem 4.1 vacuous.",
-               _lambda_effect, 10**5, 10**4, 8, 4, {"Adam": _ADAM}, ("theorem_4_1",)),
+               _lambda_effect, 10**5, 10**4, 32, 8, {"Adam": _ADAM}, ("theorem_4_1",)),
     Experiment("adamax", "AdaMax step size", "Kingma & Ba section 7.1: |Delta_t| <= alpha.",
                _adamax, 10**5, 10**4, 4, 2, {"AdaMax": ["step_size", "sublinear_regret"]}, ()),
+    Experiment("momentum_tradeoff", "The momentum trade-off: where Theorem 4.1 first fails against lambda",
+               "Reddi et al.'s Theorem 2 stream (C = 20) with Adam, beta1 = 0.5, beta2 = 0.9, alpha = 0.5, and "
+               "beta1_t = beta1 lam^(t-1): at which round T* does the regret first exceed Theorem 4.1's bound, and "
+               "does that round lie while momentum is alive (beta1_t >= 1e-16 beta1)? T* is measured by playing to "
+               "it where the budget allows and predicted beyond.",
+               None, 10**6, 3 * 10**4, 1, 1, {"Adam": ["theorem_4_1"]}, (), runner="momentum"),
 ]
+
+#: the lambda grid of the momentum trade-off, and how many of them are played to T* (full, quick)
+MOMENTUM_LAMBDAS = (0.5, 0.9, 0.99, 0.999, 0.9999, 1 - 1e-5, 1 - 1e-6, 1 - 1e-8)
+MOMENTUM_MEASURED = (4, 3)
+#: how far ``regretlab verify`` continues runs towards a predicted violation: horizon and seconds per run
+EXTEND = {False: (2 * 10**9, 240.0), True: (2 * 10**8, 60.0)}
 
 
 def _md_table(df, cols):
+    import pandas as pd
+
     def fmt(v):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
             return ""
         if isinstance(v, float):
             return f"{v:.4g}"
@@ -200,18 +215,27 @@ def _md_table(df, cols):
     return "\n".join(lines)
 
 
-def _run_experiment(key, out, quick):
-    """Play one experiment of the suite, write its figure; return (verdict tables, markdown section)."""
+_TABLE = ["learner", "claim", "status", "first_violation", "predicted_violation", "growth", "slope", "ratio",
+          "detail"]
+
+
+def _run_experiment(key, out, quick, extend=None, extend_seconds=None):
+    """Play one experiment of the suite, write its figure; return (verdict tables, markdown section).
+
+    Runs whose regret is predicted to cross a bound are continued towards the crossing
+    within (``extend`` rounds, ``extend_seconds`` seconds); the figure draws the runs the
+    verdicts were computed on."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import pandas as pd
 
     from . import plots, verification
     from .engine import play
 
     e = next(x for x in SUITE if x.key == key)
+    if e.runner == "momentum":
+        return _momentum_experiment(e, out, quick, extend, extend_seconds)
     T = e.T_quick if quick else e.T
     n = e.seeds_quick if quick else e.seeds
     try:
@@ -221,8 +245,10 @@ def _run_experiment(key, out, quick):
     all_runs, tables = [], []
     for L, s in pairs:
         runs = play(L, s, T, seeds=range(n))
+        table, final = verification.verify(runs, e.claims.get(L.name), extend=extend, extend_seconds=extend_seconds,
+                                           return_runs=True)
+        runs = final[0]
         all_runs.append(runs)
-        table = verification.verify(runs, e.claims.get(L.name))
         table.insert(0, "experiment", e.key)
         table["dynamic_R_T"] = float(np.mean(runs.dynamic_regret[..., -1])) if runs.dynamic_regret is not None \
             else math.nan
@@ -230,22 +256,118 @@ def _run_experiment(key, out, quick):
     fig = plots.compare(all_runs, bounds=e.bounds_plot, lower=e.lower) if len(all_runs) > 1 else \
         plots.regret(all_runs[0], bounds=e.bounds_plot, lower=e.lower)
     fpath = os.path.join("figures", f"{e.key}.png")
-    fig.savefig(os.path.join(out, fpath), dpi=130, bbox_inches="tight")
-    plt.close(fig)
+    _save(fig, os.path.join(out, fpath))
     sub = pd.concat(tables, ignore_index=True)
     sub = sub.assign(learner=sub.learner.str.slice(0, 60))
-    section = (f"## {e.title}\n\n{e.question} T = {T}, {n} seed(s).\n\n![{e.key}]({fpath})\n\n" +
-               _md_table(sub, ["learner", "claim", "status", "R_T", "bound_T", "max_ratio", "exponent",
-                               "gamma_neg_fraction"]) + "\n")
+    longer = sorted({int(r.T) for r in all_runs if r.T != T})
+    cont = (f" Runs predicted to cross a bound were continued to T = {', '.join(map(str, longer))}." if longer
+            else "")
+    section = (f"## {e.title}\n\n{e.question} T = {T}, {n} seed(s).{cont}\n\n![{e.key}]({fpath})\n\n" +
+               _md_table(sub, _TABLE) + "\n")
     return tables, section
 
 
-def run_verification(out, *, quick=False, quiet=False, only=None, workers=None):
+def _save(fig, path):
+    import matplotlib.pyplot as plt
+
+    fig.savefig(path, dpi=130, bbox_inches="tight")
+    plt.close(fig)
+
+
+def _momentum_experiment(e, out, quick, extend, extend_seconds):
+    """T*(lambda): the first violating round of Theorem 4.1 on the Theorem 2 stream, measured where the
+    budget allows (the runs are continued to the predicted crossing) and predicted beyond."""
+    import pandas as pd
+
+    from . import bounds as B
+    from . import plots, streams, verification
+    from .engine import play_many
+    from .learners import Adam
+
+    T = e.T_quick if quick else e.T
+    n_meas = MOMENTUM_MEASURED[1 if quick else 0]
+    s = streams.periodic_linear(20.0, 1.0, 20)
+    learners = [Adam(alpha=0.5, beta1=0.5, beta2=0.9, lam=lam) for lam in MOMENTUM_LAMBDAS]
+    all_runs = play_many(learners, s, T, seeds=range(1))
+    tables, rows = [], []
+    for k, (L, runs) in enumerate(zip(learners, all_runs)):
+        measure = k < n_meas
+        table = verification.verify(runs, ["theorem_4_1"], extend=extend if measure else None,
+                                    extend_seconds=extend_seconds)
+        table.insert(0, "experiment", e.key)
+        table["dynamic_R_T"] = math.nan
+        tables.append(table)
+        r = table.iloc[0]
+        b = B.theorem_4_1(runs)
+        term3 = float(np.atleast_2d(b.terms["(1-lambda)^-2"])[0, -1]) if b.applicable else math.nan
+        slope = float(r.slope)
+        violated = r.status == verification.VIOLATED
+        T_star = float(r.first_violation) if violated else float(r.predicted_violation)
+        rows.append({"lam": L.lam, "one_minus_lam": 1 - L.lam, "status": r.status, "T_star": T_star,
+                     "measured": bool(violated), "t_momentum": float(verification.momentum_round(L.beta1, L.lam)),
+                     "guide": term3 / slope if slope > 0 else math.nan, "slope": slope, "T_played": int(r["T"]),
+                     "regime": ("after momentum" if math.isfinite(T_star) and T_star >= verification.momentum_round(
+                         L.beta1, L.lam) else "momentum alive")})
+    tab = pd.DataFrame(rows)
+    fig = plots.momentum_tradeoff(tab, title=r"Theorem 2 stream, $C = 20$, $\beta_1 = 0.5$, $\beta_2 = 0.9$")
+    fpath = os.path.join("figures", f"{e.key}.png")
+    _save(fig, os.path.join(out, fpath))
+    all_after = bool((tab.regime == "after momentum").all())
+    verdict = ("Every crossing, measured or predicted, lies after the momentum horizon: on this stream the "
+               "violations refute Theorem 4.1 only in its beta1 -> 0 regime, and a larger lambda keeps momentum "
+               "alive longer but pushes the crossing out faster, like (1 - lambda)^-2 / s."
+               if all_after else "Some crossings lie within the momentum regime (see the table).")
+    section = (f"## {e.title}\n\n{e.question} Each run starts at T = {T}; the first {n_meas} values of lambda are "
+               f"played to the crossing.\n\n![{e.key}]({fpath})\n\n" +
+               _md_table(tab, ["lam", "status", "T_star", "measured", "t_momentum", "regime", "slope", "T_played"]) +
+               f"\n\n{verdict}\n")
+    return tables, section
+
+
+def _summary(verdicts):
+    """The summary paragraph: every status counted separately, per group of claims."""
+    from .verification import STATUSES, summarize
+
+    lines = []
+    if not len(verdicts):
+        return ""
+    groups = [("Theorem 4.1 (as printed)", ["theorem_4_1"]),
+              ("Corollary 4.2", ["corollary_4_2"]),
+              ("The bounds that are proved (AMSGrad's Theorem 4 and Corollary 1, Tran & Phong, OGD, AdaGrad)",
+               ["amsgrad_theorem_4", "amsgrad_corollary_1", "tran_phong", "ogd", "adagrad"])]
+    for title, claims in groups:
+        sub = verdicts[verdicts.claim.isin(claims)]
+        if not len(sub):
+            continue
+        counts = sub.status.value_counts()
+        parts = [f"{status} {int(counts.get(status, 0))}" for status in STATUSES if counts.get(status, 0)]
+        lines.append(f"{title} was evaluated on {len(sub)} learner x stream pairs: {', '.join(parts)}.")
+        if claims == ["theorem_4_1"]:
+            for _, r in sub[sub.status == "violated"].iterrows():
+                lines.append(f"- violated in `{r.experiment}` ({r.learner.split('(')[0]}): first violating round "
+                             f"{int(r.first_violation)}, R(T) = {r.R_T:.4g} against the bound {r.bound_T:.4g} at "
+                             f"T = {int(r['T'])}; Gamma < 0 on {r.gamma_neg_fraction:.1%} of (t, i) pairs, first at "
+                             f"t = {r.first_gamma_neg}.")
+            for _, r in sub[sub.status == "predicted violation"].iterrows():
+                lines.append(f"- predicted to fail in `{r.experiment}` at about T = {r.predicted_violation:.3g} "
+                             f"(played to T = {int(r['T'])}).")
+    table = summarize(verdicts, [c for _, cs in groups for c in cs] + ["sublinear_regret"])
+    lines.append("")
+    lines.append("Counts per claim (each row adds up to its total):")
+    lines.append("")
+    lines.append(_md_table(table.reset_index(), ["claim"] + list(table.columns)))
+    return "\n".join(lines)
+
+
+def run_verification(out, *, quick=False, quiet=False, only=None, workers=None, extend=True):
     """Run the verification suite and write ``report.md`` (with figures and tables) into ``out``.
 
     The experiments run on a process pool of ``workers`` processes (default: the CPU
-    count; 1 runs them here).  Returns a dict with the report path, the verdict table
-    and a one-paragraph summary.
+    count; 1 runs them here).  With ``extend`` (the default), runs whose regret is
+    predicted to cross a bound are continued towards the crossing within
+    :data:`EXTEND` (rounds and seconds per run); ``extend=False`` never continues them,
+    and ``extend=(rounds, seconds)`` sets the budget.  Returns a dict with the report path,
+    the verdict table and a one-paragraph summary.
     """
     import concurrent.futures as cf
     import multiprocessing as mp
@@ -256,6 +378,12 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None):
 
     from .experiments import _worker_init
 
+    if extend is True:
+        ext, secs = EXTEND[bool(quick)]
+    elif extend is False or extend is None:
+        ext, secs = None, None
+    else:
+        ext, secs = extend
     try:
         os.makedirs(os.path.join(out, "figures"), exist_ok=True)
     except OSError as exc:
@@ -267,12 +395,14 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None):
     results = {}
     if n_workers == 1:
         for k in keys:
-            results[k] = _run_experiment(k, out, quick)
+            results[k] = _run_experiment(k, out, quick, ext, secs)
             bar.update(1)
     else:
         with cf.ProcessPoolExecutor(max_workers=n_workers, mp_context=mp.get_context("spawn"),
                                     initializer=_worker_init) as pool:
-            futs = {pool.submit(_run_experiment, k, out, quick): k for k in keys}
+            # the longest experiments first, so that they do not start last
+            order = sorted(keys, key=lambda k: k not in ("momentum_tradeoff", "reddi_theorem_2"))
+            futs = {pool.submit(_run_experiment, k, out, quick, ext, secs): k for k in order}
             for f in cf.as_completed(futs):
                 results[futs[f]] = f.result()
                 bar.update(1)
@@ -281,30 +411,16 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None):
     sections = [results[k][1] for k in keys]
     verdicts = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     verdicts.to_csv(os.path.join(out, "verdicts.csv"), index=False)
-    t41 = verdicts[verdicts.claim == "theorem_4_1"] if len(verdicts) else verdicts
-    violated = t41[t41.status.str.startswith("violated")] if len(t41) else t41
-    lines = []
-    if len(t41):
-        lines.append(f"Theorem 4.1 (as printed) was evaluated on {len(t41)} learner x stream pairs: violated on "
-                     f"{len(violated)}, holds on {int(t41.status.eq('holds').sum())}, not applicable on "
-                     f"{int(t41.status.str.startswith('not applicable').sum())}.")
-        for _, r in violated.iterrows():
-            lines.append(f"- violated in `{r.experiment}`: {r.status}, R(T) = {r.R_T:.4g} against the bound "
-                         f"{r.bound_T:.4g} (max R/bound = {r.max_ratio:.3g}); Gamma < 0 on "
-                         f"{r.gamma_neg_fraction:.1%} of (t, i) pairs, first at t = {r.first_gamma_neg}.")
-    other = verdicts[verdicts.claim.isin(["amsgrad_theorem_4", "amsgrad_corollary_1", "tran_phong", "ogd",
-                                          "adagrad"])] if len(verdicts) else verdicts
-    if len(other):
-        held = other.status.eq("holds").sum()
-        app = (~other.status.str.startswith("not applicable")).sum()
-        lines.append(f"The bounds that do hold in theory (AMSGrad, Tran & Phong, OGD, AdaGrad): {held} of {app} "
-                     "applicable evaluations hold.")
-    summary = "\n".join(lines)
+    summary = _summary(verdicts)
+    budget = (f" Runs predicted to violate a bound were continued towards the crossing (up to T = {ext:.3g} and "
+              f"{secs:g} s per run)." if ext else " Runs were not continued past their horizon.")
     head = (f"# regretlab verification report\n\nGenerated by `regretlab verify{' --quick' if quick else ''}` in "
             f"{time.perf_counter() - t_start:.0f} s. Every number below comes from the runs of that call; the "
-            "formulas are those of THEORY.md.\n\n## Summary\n\n" + summary + "\n\n")
+            f"formulas are those of THEORY.md, and each status means what THEORY.md section 9 says.{budget}\n\n"
+            "## Summary\n\n" + summary + "\n\n")
     overview = _md_table(verdicts.assign(learner=verdicts.learner.str.split("(").str[0]),
-                         ["experiment", "learner", "claim", "status", "max_ratio"]) if len(verdicts) else ""
+                         ["experiment", "learner", "claim", "status", "first_violation", "predicted_violation",
+                          "growth", "ratio"]) if len(verdicts) else ""
     text = head + "## All verdicts\n\n" + overview + "\n\n" + "\n".join(sections)
     rpath = os.path.join(out, "report.md")
     with open(rpath + ".tmp", "w") as fh:
@@ -322,6 +438,7 @@ def sweep_report(results, out):
         raise ValueError(f"{results!r} holds no finished runs")
     keys = ["learner_key", "stream_key"] + [c for c in summ.columns if c.startswith(("learner.", "stream."))]
     agg = summ.groupby(keys, dropna=False).agg(seeds=("seed", "size"), R_T=("R_T", "mean"), R_over_T=("R_over_T", "mean"),
+                                               slope=("slope", "mean"),
                                                exponent=("exponent", "mean")).reset_index()
     text = f"# Sweep results: {results}\n\n{len(summ)} runs in {len(agg)} configurations.\n\n" + \
         _md_table(agg, list(agg.columns)) + "\n"
