@@ -42,7 +42,7 @@ def main(argv=None):
     fig = rl.plots.proof_breaks(runs[0])
     fig.savefig(os.path.join(figs, "reddi_proof_breaks.png"), dpi=160, bbox_inches="tight")
     table = rl.verify(runs[0], ["theorem_4_1", "proof_assumption"])
-    print(table[["claim", "status", "R_T", "bound_T", "max_ratio"]].to_string(index=False))
+    print(table[["claim", "status", "first_violation", "growth", "slope", "R_T", "bound_T"]].to_string(index=False))
 
     spec = experiments.load_spec(os.path.join(HERE, "sweeps", "reddi_phase.toml")).spec
     if args.quick:
@@ -52,7 +52,7 @@ def main(argv=None):
     out = os.path.join(args.out, "sweeps", spec["name"])
     experiments.run_sweep(spec, out, quiet=True)
     summary = experiments.load(out, kind="summary")
-    fig = rl.plots.phase_diagram(summary, x="learner.beta2", y="stream.C", value="exponent", annotate=True)
+    fig = rl.plots.phase_diagram(summary, x="learner.beta2", y="stream.C", value="slope", annotate=True)
     fig.savefig(os.path.join(figs, "reddi_phase.png"), dpi=160, bbox_inches="tight")
     print(f"wrote {figs}/reddi_regret.png, reddi_proof_breaks.png, reddi_phase.png")
 

@@ -40,7 +40,11 @@ print(b)
 print("constants:", b.constants)
 print("dominant term:", b.dominant_term())""",
     "md:## Verdicts with evidence",
-    """rl.verify(runs)[["claim", "status", "R_T", "bound_T", "max_ratio", "exponent", "gamma_neg_fraction"]]""",
+    "md:Each row's `status` is one of holds, violated, vacuous, predicted violation, not applicable, "
+    "inconclusive (THEORY.md section 9); `first_violation` is the first violating round, `growth` says whether "
+    "R(t)/t tends to a positive slope `slope`, and `detail` gives the numbers behind the status.",
+    """table = rl.verify(runs)
+table[["claim", "status", "first_violation", "predicted_violation", "growth", "slope", "detail"]]""",
     """fig = rl.plots.regret(runs, bounds=["theorem_4_1"], lower=False)""",
 ])
 
@@ -59,16 +63,29 @@ print(f"R(1000) = {runs.regret[i1000]:.1f}, bound = {b.value[i1000]:.1f}")
 for name, term in b.terms.items():
     print(f"  {name:28s} {term[i1000]:10.2f}")""",
     """row = rl.verify(runs, ["theorem_4_1", "proof_assumption"])
-row[["claim", "status", "first_violation", "max_ratio", "gamma_neg_fraction", "first_gamma_neg"]]""",
+row[["claim", "status", "first_violation", "max_ratio", "gamma_neg_fraction", "first_gamma_neg", "detail"]]""",
     """fig = rl.plots.proof_breaks(runs)""",
     "md:## The effect of lambda\n\nWith beta1 > 0 the third term is d D_inf^2 G_inf sqrt(1-beta2) / "
-    "(2 alpha (1-beta1)(1-lambda)^2); the paper's lambda = 1 - 1e-8 makes it about 1e16 times larger.",
+    "(2 alpha (1-beta1)(1-lambda)^2); the paper's lambda = 1 - 1e-8 makes it about 1e16 times larger. A bound "
+    "above G D T, the most regret any learner can have, is reported `vacuous`, not `holds`.",
     """s = rl.streams.random_sign(d=2)
 for lam in (1 - 1e-8, 0.99, 0.9):
     r = rl.play(rl.Adam(alpha=0.2, beta1=0.9, beta2=0.99, eps=0.0, lam=lam), s, 10**4, seeds=range(4))
-    bb = rl.bounds.theorem_4_1(r)
-    print(f"lambda = {lam}: R(T) = {r.regret[:, -1].mean():9.2f}   bound = {bb.value[:, -1].mean():.3g}   "
-          f"dominant: {bb.dominant_term()}")""",
+    row = rl.verify(r, ["theorem_4_1"]).iloc[0]
+    print(f"lambda = {lam}: R(T) = {row.R_T:9.2f}   bound = {row.bound_T:.3g}   status: {row.status}"
+          f" (bound / G D T = {row.vacuity:.3g})")""",
+    "md:## A predicted violation, confirmed\n\nWith momentum (Reddi et al.'s Theorem 2 family) the regret "
+    "grows linearly while the bound grows like sqrt(T): at T = 10^6 the bound still holds, but the crossing "
+    "is predicted. `extend` continues the run (bit-identically to a longer fresh run) to find the exact "
+    "first violating round.",
+    """th2 = rl.play(rl.Adam(alpha=0.5, beta1=0.5, beta2=0.9, lam=0.5), rl.streams.periodic_linear(20.0, 1.0, 20),
+           3 * 10**4 if QUICK else 10**6)
+row = rl.verify(th2, ["theorem_4_1"]).iloc[0]
+print(row.status, "at about T =", f"{row.predicted_violation:.3g}")
+if not QUICK:
+    row = rl.verify(th2, ["theorem_4_1"], extend=2 * 10**8).iloc[0]
+    print(row.status, "first violating round", row.first_violation)
+print(row.detail)""",
     "md:## Corollary 4.2: average regret",
     """fig = rl.plots.average_regret(runs)""",
 ])
@@ -89,7 +106,7 @@ all_runs = [rl.play(L, s, T, seeds=range(2)) for L in learners]
 fig = rl.plots.compare(all_runs, bounds=["theorem_4_1", "amsgrad_theorem_4", "ogd"])""",
     """import pandas as pd
 pd.concat([rl.verify(r, ["theorem_4_1", "amsgrad_theorem_4", "ogd", "sublinear_regret"]) for r in all_runs])[
-    ["learner", "claim", "status", "R_T", "bound_T", "exponent"]]""",
+    ["learner", "claim", "status", "first_violation", "growth", "slope", "R_T", "bound_T"]]""",
     "md:## Section 5: 1010 x once every 101 rounds, else -10 x (online and stochastic)",
     """online = rl.streams.periodic_linear(1010, 10, 101)
 stoch = rl.streams.stochastic_linear(1010, 10, 0.01)
@@ -127,13 +144,14 @@ fig = rl.plots.dynamic_regret(r)""",
     """lg = rl.play(rl.AMSGrad(alpha=0.1, beta1=0.9, beta2=0.99), rl.streams.synthetic_logistic(5), 2000 if QUICK else 20000,
              seeds=range(2), checkpoints=30)
 print("largest certificate (upper bound on comparator error):", lg.best_gap.max())
-rl.verify(lg, ["amsgrad_theorem_4", "sublinear_regret"])[["claim", "status", "R_T", "bound_T"]]""",
+rl.verify(lg, ["amsgrad_theorem_4", "sublinear_regret"])[["claim", "status", "growth", "R_T", "bound_T", "detail"]]""",
 ])
 
 nb("05_sweeps_and_phase_diagrams.ipynb", [
     "md:# Sweeps and phase diagrams\n\nA sweep is data. Results are written atomically per task to Parquet, "
     "so an interrupted sweep resumes where it stopped. Here: Adam (beta1 = 0) on Reddi's family over a "
-    "beta2 x C grid, coloured by the fitted growth exponent of the regret (1 = linear: no convergence).",
+    "beta2 x C grid, coloured by the slope s of R(t) = s t + b sqrt(t) + a fitted per run (s > 0: linear regret, "
+    "no convergence; s = 0: sublinear).",
     SETUP,
     """import tempfile
 from regretlab import experiments
@@ -146,8 +164,8 @@ spec = {
 out = tempfile.mkdtemp()
 print(experiments.run_sweep(spec, out, executor="serial", quiet=True))
 summary = experiments.load(out, kind="summary")
-summary[["learner.beta2", "stream.C", "R_over_T", "exponent"]].head()""",
-    """fig = rl.plots.phase_diagram(summary, x="learner.beta2", y="stream.C", value="exponent")""",
+summary[["learner.beta2", "stream.C", "R_over_T", "growth", "slope"]].head()""",
+    """fig = rl.plots.phase_diagram(summary, x="learner.beta2", y="stream.C", value="slope")""",
     """table = experiments.load(out)
 fig = rl.plots.sweep_regret(table)""",
 ])

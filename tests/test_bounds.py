@@ -36,9 +36,9 @@ def test_theorem_4_1_by_hand_on_reddi_and_violated_at_1000():
     assert run.regret[-1] == pytest.approx(R[-1], rel=1e-12)
     assert run.regret[-1] > b.value[-1]  # Theorem 4.1 as printed is violated
     table = rl.verify(run, ["theorem_4_1", "proof_assumption"])
-    assert table.status.iloc[0].startswith("violated at t = ")
-    assert table.status.iloc[1].startswith("violated")
-    assert table.first_gamma_neg.iloc[0] == 2
+    assert list(table.status) == ["violated", "violated"]
+    assert table.first_violation.iloc[0] == 135  # the first violating round, whatever the checkpoints
+    assert table.first_violation.iloc[1] == 2 == table.first_gamma_neg.iloc[0]
 
 
 def test_theorem_4_1_with_momentum_uses_lambda_and_flags_vacuous_third_term():
@@ -47,8 +47,10 @@ def test_theorem_4_1_with_momentum_uses_lambda_and_flags_vacuous_third_term():
     assert b.applicable and b.constants["lambda"] == 1 - 1e-8
     third = 2 * 2.0 ** 2 * 1.0 * math.sqrt(1 - 0.999) / (2 * 0.1 * 0.1 * 1e-16)
     assert b.terms["(1-lambda)^-2"][-1] == pytest.approx(third, rel=1e-6)
-    assert any("vacuous" in n for n in b.notes)
     assert b.dominant_term() == "(1-lambda)^-2"
+    row = rl.verify(run, ["theorem_4_1"]).iloc[0]
+    G, D = math.sqrt(2.0), 2.0 * math.sqrt(2.0)
+    assert row.status == "vacuous" and row.vacuity == pytest.approx(b.value[-1] / (G * D * 500), rel=1e-12)
 
 
 def _amsgrad_hand(grads, hp, T, Dinf):
@@ -85,8 +87,9 @@ def test_ogd_adagrad_tran_phong_corollaries_by_hand():
     s = rl.streams.random_sign(d=2, radius=0.5, G=2.0)
     run = rl.play(rl.OGD(alpha=0.3), s, T, seed=3)
     D, G = math.sqrt(2) * 1.0, 2.0 * math.sqrt(2)
-    assert B.ogd(run).value[-1] == pytest.approx(D ** 2 * math.sqrt(T) / 0.6 + 0.3 * G ** 2 * (math.sqrt(T) - 0.5),
-                                                 rel=1e-12)
+    exact = math.fsum(1 / math.sqrt(t) for t in range(1, T + 1))  # sum_t eta_t / alpha, summed exactly
+    assert B.ogd(run).value[-1] == pytest.approx(D ** 2 * math.sqrt(T) / 0.6 + 0.3 * G ** 2 * exact / 2, rel=1e-14)
+    assert B.ogd(run).value[-1] < D ** 2 * math.sqrt(T) / 0.6 + 0.3 * G ** 2 * (math.sqrt(T) - 0.5)  # 2 sqrt(T) - 1
     run = rl.play(rl.AdaGrad(alpha=0.4), s, T, seed=3)
     sg = 2 * math.sqrt(T * 4.0)  # |g_i| = 2 every round: ||g_1:T,i|| = 2 sqrt(T), two coordinates
     assert B.adagrad(run).value[-1] == pytest.approx(1.0 ** 2 * sg / 0.8 + 0.4 * sg, rel=1e-12)
@@ -109,15 +112,20 @@ def test_ogd_adagrad_tran_phong_corollaries_by_hand():
                                     rl.streams.reddi(3.0),
                                     rl.streams.periodic_linear(1010, 10, 101)], ids=lambda s: s.name)
 def test_amsgrad_and_ogd_bounds_hold_on_many_seeds(stream):
+    """The bounds that are proved are never violated; those above G D T are reported vacuous, not held."""
     seeds = range(32)
     T = 20000
     for L, claims in [(rl.AMSGrad(alpha=0.1, beta1=0.9, beta2=0.99, lam=0.999),
                        ["amsgrad_theorem_4", "amsgrad_corollary_1", "tran_phong"]),
                       (rl.AMSGrad(alpha=0.5, beta1=0.0, beta2=0.1), ["amsgrad_theorem_4", "tran_phong"]),
                       (rl.OGD(alpha=0.5), ["ogd"])]:
-        table = rl.verify(rl.play(L, stream, T, seeds=seeds), claims)
-        assert (table.status == "holds").all(), table[["claim", "status", "max_ratio"]]
+        runs = rl.play(L, stream, T, seeds=seeds)
+        table = rl.verify(runs, claims)
+        assert table.status.isin(["holds", "vacuous"]).all(), table[["claim", "status", "max_ratio"]]
         assert (table.max_ratio < 1).all()
+        GDT = stream.G * stream.domain.diameter_2 * T
+        for _, row in table.iterrows():
+            assert (row.status == "vacuous") == (row.bound_T >= GDT), row
 
 
 @pytest.mark.parametrize("learner,stream,name,why", [
@@ -131,7 +139,6 @@ def test_amsgrad_and_ogd_bounds_hold_on_many_seeds(stream):
     (rl.AMSGrad(beta1=0.9, beta2=0.5), rl.streams.reddi(), "amsgrad_theorem_4", "gamma"),
     (rl.AMSGrad(variant="corrected"), rl.streams.reddi(), "amsgrad_theorem_4", "corrected"),
     (rl.AMSGrad(beta1=0.9, lam=1.0), rl.streams.reddi(), "amsgrad_corollary_1", "lambda"),
-    (rl.OGD(schedule="constant"), rl.streams.reddi(), "ogd", "schedule"),
     (rl.OGD(), rl.streams.quadratic(0.0, sigma=1.0), "ogd", "gradient bound G"),
     (rl.OGD(), rl.streams.reddi(), "random_sign_lower", "random_sign"),
 ])
@@ -141,7 +148,7 @@ def test_not_applicable_returns_no_number(learner, stream, name, why):
     assert not b.applicable and b.value is None
     assert any(why in r for r in b.reasons), b.reasons
     row = rl.verify(run, [name]).iloc[0]
-    assert row.status.startswith("not applicable") and why in row.status
+    assert row.status == "not applicable" and why in row.detail
     assert row.bound_T is None or np.isnan(row.bound_T)
 
 
@@ -159,33 +166,22 @@ def test_random_sign_lower_reference_verdict():
     assert row.status == "holds", row
 
 
-# ------------------------------------------------------------------------------ growth exponents
+# ------------------------------------------------------------------------------ growth
 
 
 @pytest.mark.parametrize("p", [0.5, 1.0])
-def test_exponent_fit_recovers_exact_power_laws(p):
+def test_power_law_exponent_recovers_exact_power_laws(p):
     t = rl.default_checkpoints(10**6)
     c = np.linspace(0.5, 2.0, 8)[:, None]
-    R = c * t[None, :] ** p
-    g = B.growth_exponent(t, R)
-    assert g.exponent == pytest.approx(p, abs=1e-12)
-    assert g.ci_low <= p <= g.ci_high
-
-
-def test_exponent_interval_over_noisy_seeds_contains_the_truth():
-    rng = np.random.default_rng(0)
-    t = rl.default_checkpoints(10**5)
-    R = np.sqrt(t)[None, :] * rng.lognormal(0.0, 0.3, size=(40, 1)) * (1 + 0.05 * rng.normal(size=(40, t.size)))
-    g = B.growth_exponent(t, R)
-    assert g.ci_low < 0.5 < g.ci_high and g.ci_high - g.ci_low < 0.1
+    assert rl.stats.power_law_exponent(t, c * t[None, :] ** p) == pytest.approx(p, abs=1e-12)
 
 
 def test_sublinear_verdicts():
     adam = rl.play(rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(3.0), 10**5, seeds=range(2))
     ams = rl.play(rl.AMSGrad(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(3.0), 10**5, seeds=range(2))
     t = rl.verify([adam, ams], ["sublinear_regret"])
-    assert t.status.iloc[0].startswith("violated") and t.exponent.iloc[0] > 0.95
-    assert t.status.iloc[1] == "holds" and t.exponent_ci_high.iloc[1] < 0.95
+    assert list(t.status) == ["violated", "holds"] and list(t.growth) == ["linear", "sublinear"]
+    assert t.slope.iloc[0] == pytest.approx(2 / 3, rel=1e-3) and abs(t.slope.iloc[1]) < 1e-5
 
 
 # ------------------------------------------------------------------------------ the paper's other claims

@@ -111,12 +111,29 @@ def test_regret_draws_the_mean_curve_its_band_and_the_applicable_bound(adam):
     assert has(texts, "95% bootstrap band")
 
 
-def test_regret_fit_label_is_growth_exponent_with_its_interval(adam):
-    g = B.growth_exponent(adam.t, adam.regret)
+def test_regret_fit_label_is_the_growth_verdict(adam):
+    g = rl.stats.growth(adam.t, adam.regret, stochastic=adam.stream.stochastic)
+    assert g.verdict == "linear"
     fig = plots.regret(adam)
     label = line(fig.axes[0], "Adam").get_label()
-    assert f"$p$ = {g.exponent:.2f} [{g.ci_low:.2f}, {g.ci_high:.2f}]" in label
-    assert "$p$" not in line(plots.regret(adam, fit=False).axes[0], "Adam").get_label()
+    assert label.endswith(f"linear, $s$ = {g.slope:.3g}")
+    assert "linear" not in line(plots.regret(adam, fit=False).axes[0], "Adam").get_label()
+
+
+def test_momentum_tradeoff_draws_the_table_it_is_given():
+    import pandas as pd
+
+    t = pd.DataFrame({"lam": [0.5, 0.99, 0.9999], "T_star": [6.7e7, 7.4e7, 5.2e10], "measured": [True, True, False],
+                      "t_momentum": [55, 3667, 368400], "guide": [2e3, 5e6, 5e10]})
+    fig = plots.momentum_tradeoff(t)
+    ax = fig.axes[0]
+    meas, pred = line(ax, "$T^*$ measured"), line(ax, "$T^*$ predicted")
+    np.testing.assert_array_equal(meas.get_xdata(), [0.5, 1 - 0.99])
+    np.testing.assert_array_equal(pred.get_ydata(), [5.2e10])
+    assert pred.get_markerfacecolor() == "none" and ax.get_xscale() == "log" == ax.get_yscale()
+    np.testing.assert_array_equal(line(ax, "momentum horizon").get_ydata(), [55, 3667, 368400])
+    with pytest.raises(ValueError, match="T_star"):
+        plots.momentum_tradeoff(t.drop(columns="T_star"))
 
 
 def test_regret_one_seed_has_no_band(adam_one):
@@ -125,7 +142,7 @@ def test_regret_one_seed_has_no_band(adam_one):
     ax = fig.axes[0]
     assert bands(ax) == []
     assert len(ax.lines) == 2
-    assert "one seed" in line(ax, "Adam").get_label()
+    assert has(legend_text(fig), "one seed")
     np.testing.assert_allclose(line(ax, "theorem_4_1").get_ydata(), B.theorem_4_1(adam_one).value, rtol=1e-14)
 
 
