@@ -672,6 +672,18 @@ def proof_assumption(runs):
     return Check("proof_assumption", "holds", detail="Gamma_(t,i) >= 0 for every t, i", evidence=ev)
 
 
+def _algorithm_1_departures(L):
+    """The options of an Adam spec that depart from Algorithm 1's step alpha_t m_hat/(sqrt(v_hat) + eps)."""
+    why = []
+    if L.bias_correction != "paper":
+        why.append(f"bias_correction={L.bias_correction!r}")
+    if L.eps_mode != "paper":
+        why.append("eps_mode='hat'")
+    if getattr(L, "lazy", False):
+        why.append("lazy=True")
+    return why
+
+
 def step_size(runs):
     r"""Kingma & Ba section 2.1 (eps = 0): |Delta_t| <= alpha (1-beta1)/sqrt(1-beta2) when
     (1-beta1) > sqrt(1-beta2), else |Delta_t| <= alpha; AdaMax: |Delta_t| <= alpha (section 7.1).
@@ -686,13 +698,7 @@ def step_size(runs):
     L = runs.learner
     notes = []
     if isinstance(L, Adam):
-        why = []
-        if L.bias_correction != "paper":
-            why.append(f"bias_correction={L.bias_correction!r}")
-        if L.eps_mode != "paper":
-            why.append("eps_mode='hat'")
-        if getattr(L, "lazy", False):
-            why.append("lazy=True")
+        why = _algorithm_1_departures(L)
         if L.beta1 > 0 and L.lam != 1.0:
             why.append(f"beta1_t = beta1 lam^(t-1) with lam = {L.lam!r}")
         if why:
@@ -756,13 +762,7 @@ def lemma_10_4(runs):
     if not isinstance(L, Adam):
         return [Check(n, "not applicable", detail=f"not the analysed algorithm (Lemma 10.4 is about Adam, not "
                                                   f"{L.name})") for n in names]
-    why = []
-    if L.bias_correction != "paper":
-        why.append(f"bias_correction={L.bias_correction!r}")
-    if L.eps_mode != "paper":
-        why.append("eps_mode='hat'")
-    if getattr(L, "lazy", False):
-        why.append("lazy=True")
+    why = _algorithm_1_departures(L)
     if why:
         return [Check(n, "not applicable", detail=f"not the analysed algorithm ({', '.join(why)})") for n in names]
     b1, b2 = L.beta1, L.beta2

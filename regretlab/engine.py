@@ -444,48 +444,33 @@ class _Game:
     def n_seeds(self):
         return self.seed_arr.shape[0]
 
-    def take(self, j):
-        """The game of learner ``j`` alone (its seeds), as a copy: continuing it leaves this one as it is."""
+    def _part(self, learners, seed_arr, rows):
+        """A copy holding the trials ``rows`` (a slice or positions) of this game."""
         g = _Game.__new__(_Game)
-        sl = slice(j * self.n_seeds, (j + 1) * self.n_seeds)
-        g.learners = [self.learners[j]]
+        g.learners = list(learners)
         g.stream = self.stream
-        g.seed_arr = self.seed_arr
+        g.seed_arr = np.array(seed_arr)
         g.x0 = self.x0
         g.record_theta = self.record_theta
-        g.P = np.array(self.P[sl])
-        g.seeds_all = np.array(self.seeds_all[sl])
-        g.st = _State(*(np.array(a[sl]) for a in self.st))
+        g.P = np.array(self.P[rows])
+        g.seeds_all = np.array(self.seeds_all[rows])
+        g.st = _State(*(np.array(a[rows]) for a in self.st))
         g.t = self.t
         return g
+
+    def take(self, j):
+        """The game of learner ``j`` alone (its seeds), as a copy: continuing it leaves this one as it is."""
+        return self._part([self.learners[j]], self.seed_arr, slice(j * self.n_seeds, (j + 1) * self.n_seeds))
 
     def select(self, idx):
         """A copy of a single-learner game restricted to the seeds at positions ``idx``."""
         if len(self.learners) != 1:
             raise ValueError("select works on a single learner's game")
         idx = np.asarray(idx, dtype=np.int64)
-        g = _Game.__new__(_Game)
-        g.learners = list(self.learners)
-        g.stream = self.stream
-        g.seed_arr = np.array(self.seed_arr[idx])
-        g.x0 = self.x0
-        g.record_theta = self.record_theta
-        g.P = np.array(self.P[idx])
-        g.seeds_all = np.array(self.seeds_all[idx])
-        g.st = _State(*(np.array(a[idx]) for a in self.st))
-        g.t = self.t
-        return g
+        return self._part(self.learners, self.seed_arr[idx], idx)
 
     def copy(self):
-        return self.take(0) if len(self.learners) == 1 else self._copy_all()
-
-    def _copy_all(self):
-        g = _Game.__new__(_Game)
-        g.__dict__.update(self.__dict__)
-        g.P = np.array(self.P)
-        g.seeds_all = np.array(self.seeds_all)
-        g.st = _State(*(np.array(a) for a in self.st))
-        return g
+        return self._part(self.learners, self.seed_arr, slice(None))
 
     def advance(self, ck, *, chunks=1, progress=None, T=None, deadline=None):
         """Play up to round ck[-1], recording the checkpoints ``ck`` (increasing, all >= self.t).

@@ -341,7 +341,7 @@ def _summary(verdicts):
             continue
         counts = sub.status.value_counts()
         parts = [f"{status} {int(counts.get(status, 0))}" for status in STATUSES if counts.get(status, 0)]
-        lines.append(f"{title} was evaluated on {len(sub)} learner x stream pairs: {', '.join(parts)}.")
+        lines.append(f"{title}, evaluated on {len(sub)} learner x stream pairs: {', '.join(parts)}.")
         if claims == ["theorem_4_1"]:
             for _, r in sub[sub.status == "violated"].iterrows():
                 lines.append(f"- violated in `{r.experiment}` ({r.learner.split('(')[0]}): first violating round "

@@ -545,6 +545,8 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
     cur = runs
     stopped = None
     limit = None if extend is None else int(min(extend, 2 ** 53))
+    if limit is not None and runs.stream.horizon is not None:
+        limit = min(limit, int(runs.stream.horizon))
     for _ in range(6):
         pending = [r for r in rows if _pending(r)]
         if not pending or limit is None or cur._game is None:
@@ -560,7 +562,13 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
         if left is not None and left <= 0:
             stopped = "time"
             break
-        nxt = cur.extend(target, seconds=left)
+        from .engine import NonFiniteError
+
+        try:
+            nxt = cur.extend(target, seconds=left)
+        except NonFiniteError as exc:
+            stopped = f"continuing the run failed: {exc}"
+            break
         if nxt.T < target:
             stopped = "time"
         cur = nxt
@@ -592,10 +600,16 @@ def _annotate(rows, first_pred, T0, cur, limit, seconds, stopped):
         if r["status"] == VIOLATED:
             r["detail"] = f"{said}; confirmed: {r['detail']}"
         elif r["status"] in (PREDICTED, VACUOUS):
-            why = ("the crossing lies beyond the horizon budget" + (f" ({_round_fmt(limit)})" if limit else "")
-                   if stopped == "beyond" or (limit is not None and r["predicted_violation"] > limit) else
-                   f"the time budget ({seconds:g} s) ran out" if stopped == "time" else
-                   "not continued (no extend budget given)")
+            if stopped not in (None, "beyond", "time"):
+                why = stopped
+            elif stopped == "beyond" or (limit is not None and r["predicted_violation"] > limit):
+                why = "the crossing lies beyond the horizon budget" + (f" ({_round_fmt(limit)})" if limit else "")
+                if cur.stream.horizon is not None and limit == cur.stream.horizon:
+                    why = f"the crossing lies beyond the stream's length ({cur.stream.horizon} rounds)"
+            elif stopped == "time":
+                why = f"the time budget ({seconds:g} s) ran out"
+            else:
+                why = "not continued (no extend budget given)"
             r["detail"] = f"{said}; {why}; {r['detail']}"
         elif r["status"] == HOLDS and cur.T > T0:
             r["detail"] = f"{said}; the prediction failed: {r['detail']}"

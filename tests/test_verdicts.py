@@ -3,6 +3,7 @@
 Every known-truth case of section 9 and every case the issue observed, with the expected
 status, slope (against the analytic value) and first violating round."""
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -421,3 +422,57 @@ def test_docstring_examples_run():
     for module in (S, Vf, runs_module, B):
         res = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0 and (module is B or res.attempted > 0), module.__name__
+
+
+def test_continuing_stops_at_the_time_budget(reddi_th2):
+    row = rl.verify(reddi_th2, ["theorem_4_1"], extend=2 * 10**8, extend_seconds=0.2).iloc[0]
+    assert row.status == "predicted violation" and "time budget (0.2 s) ran out" in row.detail
+    assert 10**6 < row["T"] < row.predicted_violation
+
+
+def test_a_crossing_beyond_the_streams_length_is_said_so():
+    C, n = 8.0, 10**5
+    g = np.where(np.arange(1, n + 1) % 8 == 1, C, -1.0)
+    s = rl.streams.linear(g, domain=rl.Box(-1.0, 1.0, d=1), x0=[1.0])
+    runs = rl.play(rl.Adam(alpha=0.5, beta1=0.3, beta2=0.9, lam=0.5), s, 10**4)
+    row = rl.verify(runs, ["theorem_4_1"], extend=10**9).iloc[0]
+    assert row.status == "predicted violation" and row.predicted_violation > n
+    assert f"beyond the stream's length ({n} rounds)" in row.detail and row["T"] == 10**4
+
+
+def test_cli_run_prints_statuses_with_rounds(capsys):
+    from regretlab.cli import main
+
+    args = ["run", "adam", "reddi", "--T", "1000", "--set", "alpha=0.5", "--set", "beta1=0.0", "--set", "beta2=0.1"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "growth: linear" in out and "theorem_4_1            violated at round 135" in out
+    assert main(["run", "adam", "periodic_linear", "--T", "30000", "--set", "alpha=0.5", "--set", "beta1=0.5",
+                 "--set", "beta2=0.9", "--set", "lam=0.5", "--stream-set", "big=20.0", "--stream-set", "small=1.0",
+                 "--stream-set", "period=20"]) == 0
+    assert re.search(r"theorem_4_1 +predicted violation \(crossing predicted at about T = 6\.9\de\+07\)",
+                     capsys.readouterr().out)
+    assert main(["verify", "--extend-seconds", "-3", "--quick"]) == 2
+    assert "--extend-seconds must be a positive number" in capsys.readouterr().err
+
+
+def test_section5_online_is_linear_with_its_exact_slope_at_1e6_and_1e8():
+    """It was "inconclusive" at 1e6 (power-law exponent 0.781) and still at 1e8 although s = 20/101."""
+    runs = rl.play(rl.Adam(alpha=0.5, beta1=0.9, beta2=0.99), rl.streams.periodic_linear(1010, 10, 101), 10**6)
+    for r in (runs, runs.extend(10**8)):
+        g = S.growth(r.t, r.regret, stochastic=False)
+        assert g.verdict == "linear", (r.T, g.detail)
+        assert g.slope == pytest.approx(20 / 101, rel=0.02 if r.T == 10**6 else 0.002), r.T
+    assert rl.stats.power_law_exponent(runs.t, runs.regret) < 0.8  # the biased statistic that misled
+
+
+def test_lambda_effect_and_digits_intervals_are_honest():
+    """lambda_effect reported an exponent interval excluding the truth; digits a bootstrap over 2 seeds."""
+    runs = rl.play(rl.Adam(alpha=0.2, beta1=0.9, beta2=0.99, eps=0.0), rl.streams.random_sign(d=2), 10**5,
+                   seeds=range(8))
+    g = S.growth(runs.t, runs.regret, stochastic=True)
+    assert g.slope_low < 0 < g.slope_high and g.verdict != "linear"
+    pytest.importorskip("sklearn")
+    digits = rl.play(rl.Adam(alpha=0.05, beta1=0.0, beta2=0.999, eps=0.0), rl.streams.digits(), 3000, seeds=range(2))
+    g = S.growth(digits.t, digits.regret, stochastic=digits.stream.stochastic)
+    assert digits.stream.stochastic and math.isnan(g.slope_low) and math.isnan(g.slope_high)
