@@ -574,17 +574,30 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
         new = new[new > runs.T]
     if new.size == 0 or new[-1] != T:
         new = np.append(new, T).astype(np.int64)
+    if seconds is not None:
+        seconds = V.real("seconds", seconds, 0.0, math.inf, lo_open=True, hi_open=True)
     game = runs._game.copy()
-    deadline = None if seconds is None else time.perf_counter() + float(seconds)
-    if chunks is None:
-        # chunks of about 2^23 trial-rounds, so that a budget is checked every few tenths of a second
-        work = (T - runs.T) * max(game.P.shape[0], 1)
-        chunks = int(min(new.size, max(1, work // 2 ** 23))) if deadline is not None else 1
+    deadline = None if seconds is None else time.perf_counter() + seconds
+    keep = np.ones(new.size, dtype=bool)
+    if deadline is not None:
+        # a budget is checked between chunks of about 2^23 trial-rounds (a few tenths of a second): extra
+        # stops between the checkpoints asked for, whose records are dropped (the rounds played are the same)
+        step = max(2 ** 23 // max(game.P.shape[0], 1), 1)
+        extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
+        allck = np.union1d(new, extra).astype(np.int64)
+        keep = np.isin(allck, new)
+        new = allck
+        chunks = new.size if chunks is None else chunks
+    elif chunks is None:
+        chunks = 1
     rec = game.advance(new, chunks=chunks, deadline=deadline)
     done = rec.REC.shape[1]
     if done == 0:
         return runs
-    new = new[:done]
+    keep = keep[:done].copy()
+    keep[-1] = True  # the round reached is the new horizon
+    new = new[:done][keep]
+    rec = _Records(rec.REC[:, keep], rec.SUFF[:, keep], rec.THETA[:, keep] if rec.THETA.shape[1] else rec.THETA)
     ck = np.concatenate([runs.t, new])
     REC = np.concatenate([runs._rec, rec.REC], axis=1)
     SUFF = np.concatenate([runs._suff, rec.SUFF], axis=1)
@@ -622,15 +635,17 @@ class _Scan:
         if t - 1 >= self.game.t:
             self.game.advance(np.array([t - 1], dtype=np.int64))
 
-    def records(self, ck):
-        """Play to ck[-1], recording the rounds ``ck``: a Runs over those rounds."""
+    def records(self, ck, with_comparator=True):
+        """Play to ck[-1], recording the rounds ``ck``: a Runs over those rounds (without the comparator,
+        and so without regret, when the claim does not need it)."""
         from .runs import Runs
 
         ck = np.asarray(ck, dtype=np.int64)
         rec = self.game.advance(ck)
         return Runs._from_kernel(self.runs.learner, self.runs.stream, int(ck[-1]), self.game.seed_arr, ck,
-                                 self.runs.x0, rec.REC, rec.SUFF, None, self.game, keep_game=False)
+                                 self.runs.x0, rec.REC, rec.SUFF, None, self.game, keep_game=False,
+                                 with_comparator=with_comparator)
 
-    def block(self, t_to):
+    def block(self, t_to, with_comparator=True):
         """Play and record every round from the game's next round to ``t_to``."""
-        return self.records(np.arange(self.game.t, t_to + 1, dtype=np.int64))
+        return self.records(np.arange(self.game.t, t_to + 1, dtype=np.int64), with_comparator)

@@ -301,7 +301,7 @@ def _momentum_experiment(e, out, quick, extend, extend_seconds):
         b = B.theorem_4_1(runs)
         term3 = float(np.atleast_2d(b.terms["(1-lambda)^-2"])[0, -1]) if b.applicable else math.nan
         slope = float(r.slope)
-        violated = r.status == verification.VIOLATED
+        violated = r.status == verification.VIOLATED and not pd.isna(r.first_violation)
         T_star = float(r.first_violation) if violated else float(r.predicted_violation)
         rows.append({"lam": L.lam, "one_minus_lam": 1 - L.lam, "status": r.status, "T_star": T_star,
                      "measured": bool(violated), "t_momentum": float(verification.momentum_round(L.beta1, L.lam)),
@@ -326,6 +326,8 @@ def _momentum_experiment(e, out, quick, extend, extend_seconds):
 
 def _summary(verdicts):
     """The summary paragraph: every status counted separately, per group of claims."""
+    import pandas as pd
+
     from .verification import STATUSES, summarize
 
     lines = []
@@ -344,8 +346,10 @@ def _summary(verdicts):
         lines.append(f"{title}, evaluated on {len(sub)} learner x stream pairs: {', '.join(parts)}.")
         if claims == ["theorem_4_1"]:
             for _, r in sub[sub.status == "violated"].iterrows():
-                lines.append(f"- violated in `{r.experiment}` ({r.learner.split('(')[0]}): first violating round "
-                             f"{int(r.first_violation)}, R(T) = {r.R_T:.4g} against the bound {r.bound_T:.4g} at "
+                where = (f"first violating round {int(r.first_violation)}" if not pd.isna(r.first_violation) else
+                         "the first violating round not located (see the detail)")
+                lines.append(f"- violated in `{r.experiment}` ({r.learner.split('(')[0]}): {where}, "
+                             f"R(T) = {r.R_T:.4g} against the bound {r.bound_T:.4g} at "
                              f"T = {int(r['T'])}; Gamma < 0 on {r.gamma_neg_fraction:.1%} of (t, i) pairs, first at "
                              f"t = {r.first_gamma_neg}.")
             for _, r in sub[sub.status == "predicted violation"].iterrows():

@@ -55,7 +55,8 @@ class Runs:
     _squeeze = False
 
     @classmethod
-    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, REC, SUFF, THETA, game, keep_game=True):
+    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, REC, SUFF, THETA, game, keep_game=True,
+                     with_comparator=True):
         self = cls.__new__(cls)
         self.learner = learner
         self.stream = stream
@@ -65,7 +66,12 @@ class Runs:
         self.x0 = np.array(x0)
         self._rec = np.asarray(REC)
         self._loss = self._rec[:, :, E.R_LOSS]
-        best, theta_best, gap = comparator(stream, SUFF, self.t, seeds)
+        if with_comparator:
+            best, theta_best, gap = comparator(stream, SUFF, self.t, seeds)
+        else:  # a replay block for a claim that does not read the regret (no solver runs)
+            shape = self._rec.shape[:2]
+            best, gap = np.full(shape, np.nan), np.full(shape, np.nan)
+            theta_best = np.full(shape + (stream.d,), np.nan)
         self._best_loss = np.asarray(best, dtype=float)
         self._best_gap = np.asarray(gap, dtype=float)
         self._best_theta = np.array(theta_best[:, -1, :])

@@ -12,11 +12,15 @@ over the last two decades of checkpoints, [T/100, T], with the linear term
 explicit, fits it again over the window one decade earlier, [T/1000, T/10], and
 decides:
 
-* **linear** when s is significantly positive in both windows and the two
-  estimates agree (to 5 % plus their uncertainty): the slope is stable;
-* **sublinear** when s is significantly negative, or when the largest slope the
-  data allow (the upper limit s_up) could explain at most half of the regret
-  seen over the window, s_up T <= max |R(t)| / 2;
+* **linear** when s is significantly positive, the slope of the earlier window
+  (with b held at the late fit's value, so that the two windows are compared on one
+  curve) agrees with it to 5 % plus their uncertainty, and no sublinear power law
+  c t^p + a with p <= :data:`POWER_MAX` fits the tail as well (an F test).  The
+  last condition is what the slope's stability alone cannot give under noise: a
+  noisy t^0.85 passes a stability test that only fails to reject a change;
+* **sublinear** when s is not significantly positive and either significantly
+  negative, or the largest slope the data allow (the upper limit s_up) could
+  explain at most half of the regret seen over the window, s_up T <= max |R(t)| / 2;
 * **inconclusive** otherwise, with what would decide it (a longer horizon or more
   seeds).
 
@@ -57,6 +61,10 @@ Z_SINGLE = 3.0
 SLOPE_RTOL = 0.05
 #: a sublinear verdict needs the largest admissible linear term below this share of the regret
 SHARE_MAX = 0.5
+#: a linear verdict needs every power law t^p with p <= POWER_MAX to fit the tail worse than s t + b sqrt(t) + a
+POWER_MAX = 0.9
+#: ... by this F statistic: (RSS_power - RSS_linear) / (RSS_linear / dof), about a 0.2 % test
+F_MIN = 10.0
 #: fewest checkpoints in each fit window
 MIN_POINTS = 8
 
@@ -206,7 +214,84 @@ def fit_window(t, R, t_from, t_to, model="levels"):
         s, b, a, se = _fit_increments(ts, Rs)
     else:
         raise ValueError(f"model must be 'levels' or 'increments', got {model!r}")
-    return Fit(s, b, a, se, int(ts[0]), int(ts[-1]))
+    return Fit(s, b, a, _se_floor(se, Rs, ts), int(ts[0]), int(ts[-1]))
+
+
+def _se_floor(se, R, t):
+    """A slope below 1e-12 of the regret's scale per round is rounding: the standard error is at least that
+    (an exact sqrt(t) curve otherwise shows a 'significant' slope of 1e-18)."""
+    return np.maximum(se, 1e-12 * np.max(np.abs(R), axis=1) / float(t[-1]))
+
+
+def fit_slope(t, R, t_from, t_to, b, model="levels"):
+    """The slope s of R(t) - b sqrt(t) = s t + a over [t_from, t_to], with b given per curve (shape (n,)):
+    the earlier window of the stability check, compared with the late fit on the same curve."""
+    t = np.asarray(t, dtype=float)
+    sel = (t >= t_from) & (t <= t_to)
+    if int(sel.sum()) < MIN_POINTS:
+        return None
+    ts = t[sel]
+    Y = np.asarray(R, dtype=float)[:, sel] - np.asarray(b, dtype=float)[:, None] * np.sqrt(ts)[None, :]
+    T = float(ts[-1])
+    if model == "levels":
+        X = np.stack([ts / T, np.ones_like(ts)], axis=1)
+        coef, *_ = np.linalg.lstsq(X, Y.T, rcond=None)
+        resid = Y.T - X @ coef
+        sig2 = np.sum(resid ** 2, axis=0) / max(ts.size - 2, 1)
+        se = np.sqrt(sig2 * np.linalg.pinv(X.T @ X)[0, 0]) / T
+        s, a = coef[0] / T, coef[1]
+    else:
+        dt = np.diff(ts)
+        dY = np.diff(Y, axis=1)
+        s = dY.sum(axis=1) / dt.sum()  # weighted least squares with Var(dY) proportional to dt
+        resid = (dY - s[:, None] * dt[None, :]) / np.sqrt(dt)[None, :]
+        sig2 = np.sum(resid ** 2, axis=1) / max(dt.size - 1, 1)
+        se = np.sqrt(sig2 / dt.sum())
+        a = np.mean(Y - s[:, None] * ts[None, :], axis=1)
+    return Fit(s, np.asarray(b, dtype=float), a, _se_floor(se, np.asarray(R, dtype=float)[:, sel], ts),
+               int(ts[0]), int(ts[-1]))
+
+
+_POWERS = np.linspace(0.3, POWER_MAX, 61)
+
+
+def _rss(t, Y, cols, model):
+    """Residual sums of squares of each row of Y on the columns (levels: plus a constant; increments:
+    weighted by 1/sqrt(dt), the constant dropping out)."""
+    if model == "levels":
+        X = np.stack(list(cols) + [np.ones_like(t)], axis=1)
+        y = Y.T
+    else:
+        w = 1.0 / np.sqrt(np.diff(t))
+        X = np.stack([np.diff(c) * w for c in cols], axis=1)
+        y = np.diff(Y, axis=1).T * w[:, None]
+    X = X / np.max(np.abs(X), axis=0)
+    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ coef
+    return np.sum(r * r, axis=0), X.shape[0] - X.shape[1]
+
+
+def power_law_test(t, R, t_from, t_to, model="levels"):
+    """F = (RSS of the best power law c t^p (+ a), p in [0.3, POWER_MAX]) - RSS of s t + b sqrt(t) (+ a),
+    over RSS_linear / dof, for each row of R over [t_from, t_to]; and the best p.
+
+    Large F: every sublinear power law up to t^POWER_MAX fits the tail worse than a linear term plus
+    sqrt(t) does.  Returns (F, p_best), arrays of shape (n,)."""
+    t = np.asarray(t, dtype=float)
+    sel = (t >= t_from) & (t <= t_to)
+    ts = t[sel] / t[sel][-1]
+    Y = np.asarray(R, dtype=float)[:, sel]
+    lin, dof = _rss(ts, Y, (ts, np.sqrt(ts)), model)
+    best = np.full(Y.shape[0], np.inf)
+    p_best = np.full(Y.shape[0], np.nan)
+    for p in _POWERS:
+        r, _ = _rss(ts, Y, (ts ** p,), model)
+        better = r < best
+        best[better] = r[better]
+        p_best[better] = p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        F = np.where(lin > 0, (best - lin) / (lin / max(dof, 1)), np.where(best > 0, np.inf, 0.0))
+    return F, p_best
 
 
 def power_law_exponent(t, R, decades=2.0):
@@ -244,14 +329,15 @@ def _windows(T, decades):
     return late, early
 
 
-def _single_decision(late, early, scale, T, z=Z_SINGLE):
-    """(is_linear, is_sublinear, s_up) for each curve of a single-curve style fit."""
+def _single_decision(late, early, F, scale, T, z=Z_SINGLE):
+    """(is_linear, is_sublinear, s_up) for each curve, from its own fit and standard errors."""
     s, se = late.s, late.se
-    lin = (s - z * se > 0) & (early.s - z * early.se > 0) & \
-        (np.abs(s - early.s) <= SLOPE_RTOL * np.abs(s) + z * np.hypot(se, early.se))
+    positive = s - z * se > 0
+    consistent = np.abs(s - early.s) <= SLOPE_RTOL * np.abs(s) + z * np.hypot(se, early.se)
+    lin = positive & consistent & (F > F_MIN)
     s_up = s + z * se
-    sub = (s_up <= 0) | (s_up * T <= SHARE_MAX * scale)
-    return lin, sub & ~lin, s_up
+    sub = ~positive & ((s_up <= 0) | (s_up * T <= SHARE_MAX * scale))
+    return lin, sub, s_up
 
 
 def _fmt(x):
@@ -313,21 +399,21 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
               "seeds": ["increments"]}[mode]
     fits = {}
     for m in models:
-        late, early = fit_window(t, U, lf, lt, m), fit_window(t, U, ef, et, m)
+        late = fit_window(t, U, lf, lt, m)
+        early = None if late is None else fit_slope(t, U, ef, et, late.b, m)
         if late is None or early is None:
             out.detail = (f"too few checkpoints to fit the growth: need at least {MIN_POINTS} in each of "
                           f"[T/{10 ** decades:g}, T] and [T/{10 ** (decades + 1):g}, T/10] (T = {T})")
             out.decide = f"play more checkpoints or a longer horizon (T >= {int(10 ** (decades + 1)) * 10})"
             out.next_T = int(10 ** (decades + 1)) * 10 if T < 10 ** (decades + 1) * 10 else None
             return out
-        fits[m] = (late, early)
+        fits[m] = (late, early, power_law_test(t, U, lf, lt, m))
     out.fits = fits
     sel = (t >= lf) & (t <= lt)
     mean = U.mean(axis=0)
     scale = float(np.max(np.abs(mean[sel])))
-    late, early = fits[models[0]]
+    late, early, (F, p_best) = fits[models[0]]
     if mode == "seeds":
-        s_all, se_all = late.s, late.se
         out.slope = float(np.mean(late.s))
         out.slope_early = float(np.mean(early.s))
         out.b = float(np.mean(late.b))
@@ -344,11 +430,12 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
     ewindow = f"[{early.t_from}, {early.t_to}]"
     if mode != "seeds":
         # one curve: every model it must pass
-        decisions = [_single_decision(*fits[m], scale, T) for m in models]
+        decisions = [_single_decision(fits[m][0], fits[m][1], fits[m][2][0], scale, T) for m in models]
         lin = all(bool(d[0][0]) for d in decisions)
         sub = all(bool(d[1][0]) for d in decisions)
         s_up = max(float(d[2][0]) for d in decisions)
         se = max(float(fits[m][0].se[0]) for m in models)
+        Fmin = min(float(fits[m][2][0][0]) for m in models)
         out.slope_low, out.slope_high = out.slope - Z_SINGLE * se, out.slope + Z_SINGLE * se
         what = {"deterministic": ("one deterministic curve" + (f" ({n_seeds} seeds gave identical curves, "
                                                                "analysed as one run)" if n_seeds > 1 else "")),
@@ -360,17 +447,20 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
         out.seeds_sublinear = n_seeds if sub else 0
         if lin:
             out.verdict = LINEAR
-            out.detail = f"linear: R(t)/t -> s = {_fmt(out.slope)} (share s T/R(T) = {out.share:.3f}); {base}"
+            out.detail = (f"linear: R(t)/t -> s = {_fmt(out.slope)} (share s T/R(T) = {out.share:.3f}); {base}; "
+                          f"{_power_words(Fmin, float(p_best[0]))}")
         elif sub:
             out.verdict = SUBLINEAR
             out.detail = _sublinear_detail(out, s_up, T, RT, base)
         else:
-            out.detail = f"not decided at T = {T}: {base}"
+            out.detail = f"not decided at T = {T}: {base}; {_power_words(Fmin, float(p_best[0]))}"
             _suggest_single(out, fits[models[0]], s_up, scale, T)
         return out
 
     # several distinct curves: per-seed evidence, and an interval over seeds where there are enough
-    per = _single_decision(late, early, np.max(np.abs(U[:, sel]), axis=1), T)
+    per = _single_decision(late, early, F, np.max(np.abs(U[:, sel]), axis=1), T)
+    F_mean, p_mean = power_law_test(t, mean[None, :], lf, lt, models[0])
+    F_mean, p_mean = float(F_mean[0]), float(p_mean[0])
     out.seeds_linear = int(np.sum(per[0]))
     out.seeds_sublinear = int(np.sum(per[1]))
     lin_all = out.seeds_linear == n
@@ -382,18 +472,22 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
         se_l = float(np.std(late.s, ddof=1) / math.sqrt(n))
         se_e = float(np.std(early.s, ddof=1) / math.sqrt(n))
         out.slope_low, out.slope_high = out.slope - q * se_l, out.slope + q * se_l
-        lo_e = out.slope_early - q * se_e
-        lin_mean = (out.slope_low > 0 and lo_e > 0 and
+        lin_mean = (out.slope_low > 0 and F_mean > F_MIN and
                     abs(out.slope - out.slope_early) <= SLOPE_RTOL * abs(out.slope) + q * math.hypot(se_l, se_e))
         s_up = out.slope_high
-        sub_mean = s_up <= 0 or s_up * T <= SHARE_MAX * scale
+        sub_mean = out.slope_low <= 0 and (s_up <= 0 or s_up * T <= SHARE_MAX * scale)
         interval = f"s = {_fmt(out.slope)} [{_fmt(out.slope_low)}, {_fmt(out.slope_high)}] ({level:.0%} t interval " \
                    f"over {n} seeds) over {window}, {_fmt(out.slope_early)} over {ewindow}"
     else:
         interval = (f"s = {_fmt(out.slope)} over {window} (per seed {_fmt(float(np.min(late.s)))} to "
                     f"{_fmt(float(np.max(late.s)))}; {n} seeds are too few for an interval over seeds, "
                     f"which needs {MIN_SEEDS})")
-    tally = f"linear on {out.seeds_linear} of {n} seeds on their own, sublinear on {out.seeds_sublinear}"
+    tally = (f"linear on {out.seeds_linear} of {n} seeds on their own, sublinear on {out.seeds_sublinear}; mean "
+             f"curve: {_power_words(F_mean, p_mean)}")
+    if lin_all and n >= MIN_SEEDS and not out.slope_low > 0:
+        lin_all = False  # every seed linear on its own, but the seeds disagree too much for the mean to be sure
+    if sub_all and n >= MIN_SEEDS and out.slope_low > 0:
+        sub_all = False
     if lin_all or lin_mean:
         out.verdict = LINEAR
         why = "the mean regret grows linearly" if lin_mean else "every seed on its own grows linearly"
@@ -413,6 +507,12 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
     return out
 
 
+def _power_words(F, p):
+    if F > F_MIN:
+        return f"every power law t^p with p <= {POWER_MAX:g} fits worse (F = {_fmt(F)})"
+    return f"a sublinear power law t^{p:.2f} fits as well (F = {_fmt(F)}, needs {F_MIN:g})"
+
+
 def _sublinear_detail(out, s_up, T, RT, base):
     if s_up < 0:
         lead = (f"sublinear: the slope is negative (s <= {_fmt(s_up)}): R(t) grows more slowly than sqrt(t) over "
@@ -427,9 +527,10 @@ def _sublinear_detail(out, s_up, T, RT, base):
 def _suggest_seeds(out, n, q, se, scale, T):
     """More seeds shrink the interval like 1/sqrt(n): how many would decide it."""
     s = out.slope
-    if out.slope_low > 0:  # a significant positive slope that moved between the windows
-        out.decide = f"the slope changed between the windows: run to T = {_fmt(10.0 * T)} to see whether it settles"
-        out.next_T = 10 * T
+    if out.slope_low > 0:  # a significant positive slope that moved, or that a power law fits as well
+        out.decide = (f"a significant slope that moved between the windows or that a sublinear power law fits as "
+                      f"well: run to T = {_fmt(10.0 * T)} (or use more seeds) to tell them apart")
+        out.next_T = min(10 * T, 2 ** 53)
         return
     room = SHARE_MAX * scale / T - s  # what the upper limit may add to s for a sublinear verdict
     options = []
@@ -446,16 +547,18 @@ def _suggest_seeds(out, n, q, se, scale, T):
 
 
 def _suggest_single(out, fit, s_up, scale, T):
-    late, early = fit
+    late, early, (F, _) = fit
     s, se = float(late.s[0]), float(late.se[0])
     if s - Z_SINGLE * se > 0:
-        out.decide = (f"the slope moved from {_fmt(float(early.s[0]))} to {_fmt(s)} between the windows: run to "
-                      f"T = {_fmt(10.0 * T)} to see whether it settles")
-        out.next_T = 10 * T
+        moved = abs(s - float(early.s[0])) > SLOPE_RTOL * abs(s) + Z_SINGLE * math.hypot(se, float(early.se[0]))
+        why = (f"the slope moved from {_fmt(float(early.s[0]))} to {_fmt(s)} between the windows" if moved else
+               "a sublinear power law fits the tail as well as a linear term")
+        out.decide = f"{why}: run to T = {_fmt(10.0 * T)} to tell them apart"
+        out.next_T = min(10 * T, 2 ** 53)
     elif s > 0:
         # the standard error of the slope falls at least like 1/sqrt(T)
         nxt = int(min(2.0 ** 53, math.ceil(1.5 * T * (Z_SINGLE * se / s) ** 2)))
-        nxt = max(nxt, 10 * T)
+        nxt = min(max(nxt, 10 * T), 2 ** 53)
         out.decide = f"run to about T = {_fmt(float(nxt))} to tell the slope from 0"
         out.next_T = nxt
     else:
@@ -468,4 +571,4 @@ def _suggest_single(out, fit, s_up, scale, T):
             out.next_T = nxt
         else:
             out.decide = f"run to T = {_fmt(10.0 * T)}"
-            out.next_T = 10 * T
+            out.next_T = min(10 * T, 2 ** 53)

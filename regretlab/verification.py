@@ -119,22 +119,27 @@ def _momentum_text(runs, name, at=None, predicted=False):
     tm = momentum_round(b1, lam)
     if tm is None:
         return ""
+    bc = momentum_round(1.0, b1)  # beta1^t < 1e-16 from this round: the bias correction is then 1
     head = (f" beta1_t = beta1 lam^(t-1) falls below {MOMENTUM_FLOOR:g} beta1 from round {_round_fmt(tm)} on "
-            f"(lam = {lam!r})")
+            f"(lam = {lam!r})" + (f"; the bias correction 1/(1 - beta1^t) stays above 1 + 1e-16 until round "
+                                  f"{_round_fmt(bc)}" if bc is not None and bc > tm else ""))
     if at is None:
         return head + "."
     what = "the predicted violation" if predicted else "the violation"
     at_txt = _round_fmt(at) if predicted else f"{int(at):,}"
     if at >= tm:
-        return (head + f"; {what} at round {at_txt} lies after it, where the run is Adam with beta1 = 0: it "
-                "refutes the theorem only in its beta1 -> 0 regime.")
+        return (head + f"; {what} at round {at_txt} lies after it, where the run is Adam with beta1 = 0 (up to "
+                "that bias correction): it refutes the theorem only in its beta1 -> 0 regime.")
     return head + f"; {what} at round {at_txt} lies within the momentum regime."
 
 
 def _solve_first(f, t0, t1=_T_SEARCH, n=4000):
+    if t1 <= t0:
+        return None
     """The first t in (t0, t1] with f(t) >= 0 (f continuous, vectorised), by a log grid and bisection; None if none."""
     from scipy.optimize import brentq
 
+    n = n if t1 / t0 > 10 else max(64, int(n * math.log10(t1 / t0)))
     grid = np.logspace(math.log10(t0), math.log10(t1), n)[1:]
     v = f(grid)
     hit = np.flatnonzero(np.isfinite(v) & (v >= 0))
@@ -148,9 +153,10 @@ def _solve_first(f, t0, t1=_T_SEARCH, n=4000):
     return float(brentq(lambda x: float(f(np.array([x]))[0]), lo, hi, xtol=1e-6 * hi, rtol=1e-12))
 
 
-def predict_crossing(g, bound, slope=None):
+def predict_crossing(g, bound, slope=None, horizon=None):
     """The round at which the fitted regret s t + b sqrt(t) + a meets the bound's extrapolation
-    (the mean over seeds), searched beyond T; None when it never does before 1e30."""
+    (the mean over seeds), searched beyond T up to ``horizon`` (a stream's length; default 1e30);
+    None when it never does."""
     ext = bound.extrapolation()
     s = g.slope if slope is None else slope
 
@@ -158,20 +164,28 @@ def predict_crossing(g, bound, slope=None):
         return g.extrapolate_with_slope(t, s) - ext(t).mean(axis=0)
 
     T = float(bound.t[-1])
-    if not math.isfinite(s):
+    end = _T_SEARCH if horizon is None else float(horizon)
+    if not math.isfinite(s) or end <= T:
         return None
-    return _solve_first(f, T)
+    return _solve_first(f, T, end)
 
 
 def _vacuity_horizon(bound, runs, spread):
-    """The horizon from which the bound's extrapolation falls below G D t (None: never before 1e30)."""
+    """The horizon from which the bound's extrapolation falls below G D t (None: never before 1e30 or the
+    stream's end)."""
     triv, G, D = B.trivial_bound(runs, spread)
     if triv is None:
         return None
     Gv = G if G is not None else float(np.max(runs._stats["max_g_2"][:, -1]))
     GD = float(np.min(Gv * np.asarray(D, dtype=float)))
     ext = bound.extrapolation()
-    return _solve_first(lambda t: GD * t - ext(t).max(axis=0), float(bound.t[-1]))
+    end = _T_SEARCH if runs.stream.horizon is None else float(runs.stream.horizon)
+    return _solve_first(lambda t: GD * t - ext(t).max(axis=0), float(bound.t[-1]), end)
+
+
+def _playable(x):
+    """A note for a predicted round a run cannot reach."""
+    return " (beyond 2^53, the largest horizon a run can play)" if x > 2.0 ** 53 else ""
 
 
 def _distinct_seeds(runs):
@@ -195,7 +209,7 @@ _STEP = 4096  # rounds between the records of the sparse pass
 _SEGMENT = 2 ** 20  # rounds per segment of the sparse pass (one state copy each)
 
 
-def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None):
+def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=True):
     """The first violating round of a claim whose violations at the checkpoints are ``mask``.
 
     ``check_fn(r)`` evaluates the claim on a Runs ``r`` and returns ``(bad, L, R)`` per seed
@@ -211,10 +225,14 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None):
     copy of the state and checked round by round.  Every round up to the first violating
     checkpoint is thus checked or certified: the round found is the first violating round.
 
-    Returns (round, how, reached): how is ``"every round"``, or ``"checkpoint"`` when the
-    budget of rounds recorded one by one (times the seeds) ran out at round ``reached``; the
-    round returned is then the first violating checkpoint seen, and no round before
-    ``reached`` violates.
+    ``needs_regret=False`` (a claim on the run's statistics only: the step size, the lemmas)
+    replays without computing the comparator, which for solver-based loss families is the
+    costly part.
+
+    Returns (round, how, reached, seen): how is ``"every round"`` (``round`` is the first
+    violating round), or ``"bracket"`` when the budget of rounds recorded one by one (times the
+    seeds) ran out: ``round`` is then None, no round before ``reached`` violates and round
+    ``seen`` does, so the first violating round lies in [reached, seen].
     """
     from .engine import _Scan
 
@@ -230,7 +248,7 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None):
         saved = scan.game.copy()
         ck = np.arange(t0 + _STEP - 1, seg_end, _STEP, dtype=np.int64)
         ck = np.unique(np.concatenate([[t0] if prev is None else [], ck, [seg_end]])).astype(np.int64)
-        blk = scan.records(ck)
+        blk = scan.records(ck, needs_regret)
         bad, L, R = check_fn(blk)
         hit = int(np.argmax(bad.any(axis=0))) if bad.any() else None
         last = ck.size if hit is None else hit + 1
@@ -261,21 +279,21 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None):
         if todo:
             need = sum(h - l + 1 for l, h in todo) * n
             if recorded + need > budget:
-                return int(ck[hit]) if hit is not None else t_c, "checkpoint", todo[0][0]
+                return None, "bracket", todo[0][0], int(ck[hit]) if hit is not None else t_c
             recorded += need
             dense = _Scan(runs, idx, game=saved)
             for lo, hi in todo:
                 dense.skip_to(lo)
                 for u in range(lo, hi + 1, _BLOCK):
-                    blk_d = dense.block(min(u + _BLOCK - 1, hi))
+                    blk_d = dense.block(min(u + _BLOCK - 1, hi), needs_regret)
                     bad_d = check_fn(blk_d)[0]
                     if bad_d.any():
-                        return int(blk_d.t[int(np.argmax(bad_d.any(axis=0)))]), "every round", None
+                        return int(blk_d.t[int(np.argmax(bad_d.any(axis=0)))]), "every round", None, None
         if hit is not None:
-            return int(ck[hit]), "every round", None
+            return int(ck[hit]), "every round", None, None
         prev = (a_t, a_L, a_R)
         t0 = seg_end + 1
-    return t_c, "every round", None
+    return t_c, "every round", None, None
 
 
 def _bound_check_fn(fn, spread):
@@ -298,14 +316,24 @@ def _increment_bound(runs):
     return G * D if G * D > 0 else None
 
 
-def _where_text(first, how, reached=None):
+#: recorded rounds a replay may spend on a loss family whose comparator is a solver (one solve per round)
+LOCATE_ROUNDS_SOLVER = 2 ** 11
+
+
+def _where_text(first, how, reached=None, seen=None):
     if how == "every round":
         return f"first violating round {int(first):,} (every earlier round checked or certified)"
     if how == "observed":
-        return (f"first violating checkpoint {_round_fmt(first)} (with spread='observed' the bound uses the whole "
-                "run's spread, so rounds are not replayed)")
-    return (f"first violating checkpoint {_round_fmt(first)}; no round before {_round_fmt(reached)} violates (the "
-            "replay budget ran out there)")
+        return (f"first violating checkpoint {int(seen):,}; the round is not located: with spread='observed' the "
+                "bound uses the whole run's spread")
+    return (f"the first violating round lies in [{int(reached):,}, {int(seen):,}]: round {int(seen):,} violates and no "
+            "earlier round up to the first one reached by the replay budget does")
+
+
+def _locate_budget(runs, budget, needs_regret):
+    if needs_regret and runs.stream.family not in ("linear", "quadratic"):
+        return min(budget, LOCATE_ROUNDS_SOLVER)
+    return budget
 
 
 # ----------------------------------------------------------------------------- rows
@@ -341,30 +369,33 @@ def bound_verdict(runs, bound, g=None, *, spread="domain", locate_budget=LOCATE_
     if viol.any():
         fn = B.ALL[name]
         if spread == "observed":
-            first, how, reached = _first_checkpoint(runs, viol), "observed", None
+            first, how, reached, seen = None, "observed", None, _first_checkpoint(runs, viol)
         else:
-            first, how, reached = locate(runs, _bound_check_fn(fn, spread), viol, locate_budget,
-                                         _increment_bound(runs))
+            first, how, reached, seen = locate(runs, _bound_check_fn(fn, spread), viol,
+                                               _locate_budget(runs, locate_budget, True), _increment_bound(runs))
         row["status"] = VIOLATED
         row["first_violation"] = first
-        row["detail"] = (f"violated: {_where_text(first, how, reached)}; max R/bound = {_fmt(row['max_ratio'])}; "
-                         f"{numbers}." + _momentum_text(runs, name, first))
+        row["detail"] = (f"violated: {_where_text(first, how, reached, seen)}; max R/bound = "
+                         f"{_fmt(row['max_ratio'])}; {numbers}." + _momentum_text(runs, name, first or seen))
         return row
-    crossing = predict_crossing(g, bound) if g.verdict == S.LINEAR else None
+    horizon = runs.stream.horizon
+    crossing = predict_crossing(g, bound, horizon=horizon) if g.verdict == S.LINEAR else None
+    if crossing is not None:
+        crossing = float(_ceil_round(crossing))
     if triv is not None and np.all(V[:, -1] >= np.atleast_2d(triv)[:, -1]):
         row["status"] = VACUOUS
-        Gtxt = f"G = {_fmt(G)}" if G is not None else "G = the largest observed ||g_t||"
+        Gtxt = f"G = {_fmt(G)}" if G is not None else "G = the largest ||g_t|| this run saw"
+        who = "any learner" if G is not None else "this run"
         stop = _vacuity_horizon(bound, runs, spread)
-        stop_txt = (f"it would stop being vacuous at about T = {_round_fmt(stop)}" if stop is not None else
-                    "it stays vacuous at every horizon up to 1e30")
-        if stop is not None and stop > 2.0 ** 53:
-            stop_txt += " (beyond 2^53, the largest horizon a run can play)"
+        end = f"the stream's end ({horizon} rounds)" if horizon is not None else "1e30"
+        stop_txt = (f"it would stop being vacuous at about T = {_round_fmt(stop)}{_playable(stop)}"
+                    if stop is not None else f"it stays vacuous up to {end}")
         row["detail"] = (f"vacuous: the bound {_fmt(row['bound_T'])} is {_fmt(factor)} times G D T = "
                          f"{_fmt(float(np.mean(np.atleast_2d(triv)[:, -1])))} ({Gtxt}, D = "
-                         f"{_fmt(float(np.mean(D)))}), the most regret any learner can have: it cannot be violated "
+                         f"{_fmt(float(np.mean(D)))}), the most regret {who} can have: it cannot be violated "
                          f"at T = {runs.T}; {stop_txt}" +
                          (f"; the regret grows linearly and would meet it at about T = {_round_fmt(crossing)}"
-                          if crossing is not None else "") + "." + _momentum_text(runs, name))
+                          f"{_playable(crossing)}" if crossing is not None else "") + "." + _momentum_text(runs, name))
         if crossing is not None:
             row["predicted_violation"] = _ceil_round(crossing)
         return row
@@ -375,10 +406,10 @@ def bound_verdict(runs, bound, g=None, *, spread="domain", locate_budget=LOCATE_
     if crossing is not None:
         row["status"] = PREDICTED
         row["predicted_violation"] = _ceil_round(crossing)
-        rng = _crossing_range(g, bound)
+        rng = _crossing_range(g, bound, horizon)
         row["detail"] = (f"predicted violation: the regret grows linearly (s = {_fmt(g.slope)}) and the bound like "
                          f"{_growth_words(bound)}; the fitted regret meets the bound's extrapolation at about "
-                         f"T = {_round_fmt(crossing)}{rng}; holds up to T = {runs.T}: {numbers}." +
+                         f"T = {_round_fmt(crossing)}{_playable(crossing)}{rng}; holds up to T = {runs.T}: {numbers}." +
                          _momentum_text(runs, name, crossing, predicted=True))
         return row
     early = _ratio_at(runs, R, V, runs.T / 100.0)
@@ -388,8 +419,12 @@ def bound_verdict(runs, bound, g=None, *, spread="domain", locate_budget=LOCATE_
                          f"regret's growth is not decided: {g.decide or 'a longer run would decide it'}.")
         return row
     row["status"] = HOLDS
-    tail = {S.SUBLINEAR: "the regret grows sublinearly", S.LINEAR: "the regret grows linearly but the bound as fast",
-            S.INCONCLUSIVE: "the regret's growth is not decided"}[g.verdict]
+    if g.verdict == S.LINEAR:
+        tail = ("the regret grows linearly, and the bound's extrapolation stays above the fitted regret up to "
+                + (f"the stream's end ({horizon} rounds)" if horizon is not None else "1e30"))
+    else:
+        tail = {S.SUBLINEAR: "the regret grows sublinearly",
+                S.INCONCLUSIVE: "the regret's growth is not decided"}[g.verdict]
     row["detail"] = f"holds at every checkpoint up to T = {runs.T}: max R/bound = {_fmt(row['max_ratio'])}; {numbers}; {tail}."
     return row
 
@@ -409,11 +444,11 @@ def _growth_words(bound):
     return "a constant"
 
 
-def _crossing_range(g, bound):
+def _crossing_range(g, bound, horizon=None):
     if not (math.isfinite(g.slope_low) and math.isfinite(g.slope_high)) or g.slope_low <= 0:
         return ""
-    lo = predict_crossing(g, bound, slope=g.slope_high)
-    hi = predict_crossing(g, bound, slope=g.slope_low)
+    lo = predict_crossing(g, bound, slope=g.slope_high, horizon=horizon)
+    hi = predict_crossing(g, bound, slope=g.slope_low, horizon=horizon)
     if lo is None or hi is None:
         return ""
     return f" ({_round_fmt(lo)} to {_round_fmt(hi)} over the slope's interval)"
@@ -496,9 +531,9 @@ def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS):
                 bad = out.mask if out.mask is not None else np.zeros((blk.n_seeds, blk.t.size), bool)
                 return bad, None, None
 
-            first, how, reached = locate(runs, check_fn, check.mask, locate_budget)
+            first, how, reached, seen = locate(runs, check_fn, check.mask, locate_budget, needs_regret=False)
             row["first_violation"] = first
-            row["detail"] = f"{_where_text(first, how, reached)}; {check.detail}".rstrip("; ")
+            row["detail"] = f"{_where_text(first, how, reached, seen)}; {check.detail}".rstrip("; ")
     elif st == "not applicable":
         row["status"] = NOT_APPLICABLE
     else:
@@ -513,7 +548,16 @@ def growth_verdict(runs, g=None):
         g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
     row = _base(runs, "sublinear_regret", g)
     row["status"] = {S.SUBLINEAR: HOLDS, S.LINEAR: VIOLATED, S.INCONCLUSIVE: INCONCLUSIVE}[g.verdict]
-    row["detail"] = g.detail + (f"; to decide: {g.decide}" if g.decide else "")
+    decide = g.decide
+    h = runs.stream.horizon
+    if decide and h is not None and g.next_T is not None and g.next_T > h:
+        decide = f"the stream ends at {h} rounds, so a longer run cannot decide it ({decide})"
+    row["detail"] = g.detail + (f"; to decide: {decide}" if decide else "")
+    claimed = [n for n, fn in B.ALL.items() if n != "random_sign_lower" and
+               (fn(runs, spread="domain")).applicable]
+    if not claimed:
+        row["detail"] += ("; no bound of regretlab.bounds applies to this run, so no theorem here claims sublinear "
+                          "regret for it: this row reports what the run does")
     return row
 
 
@@ -547,9 +591,12 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
     limit = None if extend is None else int(min(extend, 2 ** 53))
     if limit is not None and runs.stream.horizon is not None:
         limit = min(limit, int(runs.stream.horizon))
-    for _ in range(6):
+    for attempt in range(6):
         pending = [r for r in rows if _pending(r)]
-        if not pending or limit is None or cur._game is None:
+        if not pending or limit is None:
+            break
+        if cur._game is None:
+            stopped = "these runs carry no game state to continue (loaded, not played)"
             break
         within = [r["predicted_violation"] for r in pending if r["predicted_violation"] <= limit]
         if not within:
@@ -557,6 +604,11 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
             break
         target = int(min(limit, math.ceil(1.3 * max(within))))
         if target <= cur.T:
+            stopped = (f"the runs already reach the horizon budget ({_round_fmt(limit)}) and the crossing moved "
+                       "past what they show")
+            break
+        if attempt == 5:
+            stopped = "the prediction kept moving after 5 continuations"
             break
         left = None if seconds is None else seconds - (time.perf_counter() - t_start)
         if left is not None and left <= 0:
@@ -662,20 +714,27 @@ def verify(runs, claims=None, *, spread="domain", extend=None, extend_seconds=No
 
     if not isinstance(runs, (list, tuple)):
         runs = [runs]
+    if isinstance(claims, str):
+        claims = [claims]
     names = list(B.ALL) + list(CHECKS) if claims is None else list(claims)
     unknown = [n for n in names if n not in B.ALL and n not in CHECKS]
     if unknown:
         raise ValueError(f"unknown claim {unknown[0]!r}; valid: {sorted(B.ALL) + list(CHECKS)}")
     if spread not in ("domain", "observed"):
         raise ValueError(f"spread must be 'domain' or 'observed', got {spread!r}")
-    if extend is not None:
-        from . import _validate as V
+    from . import _validate as V
 
+    if extend is not None:
         extend = V.integer("extend", extend, lo=1, hi=2 ** 53)
     if extend_seconds is not None:
-        from . import _validate as V
-
         extend_seconds = V.real("extend_seconds", extend_seconds, 0.0, math.inf, lo_open=True, hi_open=True)
+    from . import _validate as V
+    from .runs import Runs
+
+    locate_rounds = V.integer("locate_rounds", locate_rounds, lo=0)
+    for r in runs:
+        if not isinstance(r, Runs):
+            raise ValueError(f"verify takes runs from rl.play (a Run, Runs or a list of them), got {r!r}")
     rows, finals = [], []
     for r in runs:
         rr, final = _verify_one(r, names, spread, extend, extend_seconds, locate_rounds)
