@@ -517,10 +517,15 @@ def _sublinear_detail(out, s_up, T, RT, base):
     if s_up < 0:
         lead = (f"sublinear: the slope is negative (s <= {_fmt(s_up)}): R(t) grows more slowly than sqrt(t) over "
                 "the window" + ("; the learner beats the best fixed point" if RT < 0 else ""))
+    elif RT <= 0:
+        lead = (f"sublinear: R(T)/T = {_fmt(RT / T)} <= 0, the learner does at least as well as the best fixed "
+                f"point, and no significant positive slope is detected (any slope is below {_fmt(s_up)})")
     else:
-        share = s_up * T / RT if RT > 0 else math.nan
+        share = s_up * T / RT
         lead = (f"sublinear: no linear term is detected; any slope is below {_fmt(s_up)}, "
-                f"at most {share:.0%} of R(T)/T = {_fmt(RT / T)}; local exponent {out.local_exponent:.2f}")
+                f"at most {share:.0%} of R(T)/T = {_fmt(RT / T)}")
+        if math.isfinite(out.local_exponent):
+            lead += f"; local exponent {out.local_exponent:.2f}"
     return f"{lead}; {base}"
 
 
