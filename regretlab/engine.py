@@ -552,9 +552,10 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
 
     ``checkpoints``: the new rounds to record in (runs.T, T]; default the rounds of
     ``default_checkpoints(T)`` beyond runs.T.  ``seconds``: a wall-clock budget; the game is
-    then played in chunks and stops at the first checkpoint reached after the budget (the
-    returned runs have that horizon).  Every round is played once: the kernel state at
-    runs.T is copied and continued.
+    then played in chunks (at most 4096, of about 2^23 trial-rounds each) and stops at the end
+    of the first chunk that finishes after the budget: the returned runs end there, at a
+    checkpoint asked for or at the chunk's last round (which is then their horizon and last
+    checkpoint).  Every round is played once: the kernel state at runs.T is copied and continued.
     """
     import time
 
@@ -582,7 +583,7 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     if deadline is not None:
         # a budget is checked between chunks of about 2^23 trial-rounds (a few tenths of a second): extra
         # stops between the checkpoints asked for, whose records are dropped (the rounds played are the same)
-        step = max(2 ** 23 // max(game.P.shape[0], 1), 1)
+        step = max(2 ** 23 // max(game.P.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
         extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
         allck = np.union1d(new, extra).astype(np.int64)
         keep = np.isin(allck, new)

@@ -12,15 +12,18 @@ over the last two decades of checkpoints, [T/100, T], with the linear term
 explicit, fits it again over the window one decade earlier, [T/1000, T/10], and
 decides:
 
-* **linear** when s is significantly positive, the slope of the earlier window
+* **linear** when s is significantly positive; the slope of the earlier window
   (with b held at the late fit's value, so that the two windows are compared on one
-  curve) agrees with it to 5 % plus their uncertainty, and no sublinear power law
-  c t^p + a with p <= :data:`POWER_MAX` fits the tail as well (an F test).  The
-  last condition is what the slope's stability alone cannot give under noise: a
-  noisy t^0.85 passes a stability test that only fails to reject a change;
-* **sublinear** when s is not significantly positive and either significantly
-  negative, or the largest slope the data allow (the upper limit s_up) could
-  explain at most half of the regret seen over the window, s_up T <= max |R(t)| / 2;
+  curve) agrees with it to 5 % plus their uncertainty, and that uncertainty is small
+  enough to see a halving of the slope; the regret actually rises over the late window
+  by at least half of what s t alone gives; and no sublinear power law c t^p + a with
+  p <= :data:`POWER_MAX` fits the tail as well (an F test).  The last conditions are what a
+  stability test alone cannot give: it only fails to reject a change, so under noise a
+  t^0.85 passes it, and a falling curve can have a positive fitted slope;
+* **sublinear** when s is not significantly positive, the two windows agree, and either
+  s is significantly negative or the largest slope the data allow (the upper limit s_up)
+  could explain at most half of the regret's growth over the window (a constant offset
+  or an oscillation is no growth);
 * **inconclusive** otherwise, with what would decide it (a longer horizon or more
   seeds).
 
@@ -30,7 +33,9 @@ Where the uncertainty of s comes from depends on the runs:
   run, never a sample: a bootstrap over identical copies would give a zero-width
   interval.  A deterministic curve oscillates around its trend (the checkpoints
   fall at arbitrary phases of the stream's period), so the uncertainty is the
-  least-squares standard error of the fit on the levels;
+  least-squares standard error of the fit on the levels, widened by the residuals'
+  lag-1 autocorrelation (a replayed random sequence is deterministic too, but its
+  regret wanders like a random walk);
 * one curve of a stochastic stream is a random walk around its trend: its
   increments are independent, so the fit is weighted least squares on the
   increments between checkpoints (variance proportional to the rounds between
@@ -59,6 +64,8 @@ MIN_SEEDS = 5
 Z_SINGLE = 3.0
 #: relative change of the slope between the two windows still called stable
 SLOPE_RTOL = 0.05
+#: the stability check must be able to see a change of the slope by this fraction (else it proves nothing)
+RESOLUTION = 0.5
 #: a sublinear verdict needs the largest admissible linear term below this share of the regret
 SHARE_MAX = 0.5
 #: a linear verdict needs every power law t^p with p <= POWER_MAX to fit the tail worse than s t + b sqrt(t) + a
@@ -162,8 +169,23 @@ def _fit_levels(t, R):
     dof = max(X.shape[0] - 3, 1)
     sig2 = np.sum(resid ** 2, axis=0) / dof
     cov = np.linalg.pinv(X.T @ X)
-    se = np.sqrt(sig2 * cov[0, 0]) / T
+    se = np.sqrt(sig2 * cov[0, 0]) / T * _ar1_inflation(resid)
     return coef[0] / T, coef[1] / math.sqrt(T), coef[2], se
+
+
+def _ar1_inflation(resid):
+    """sqrt((1 + rho)/(1 - rho)) for the lag-1 autocorrelation rho of the residuals (columns): the factor
+    by which correlated residuals widen a least-squares standard error.  A deterministic stream's
+    oscillation sampled at log-spaced checkpoints has rho near 0; a random walk around the trend (a
+    replayed sequence, one pass of a data set) has rho near 1, and then the levels fit would claim a
+    precision it does not have."""
+    r = resid - resid.mean(axis=0)
+    num = np.sum(r[1:] * r[:-1], axis=0)
+    den = np.sum(r * r, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.where(den > 0, num / den, 0.0)
+    rho = np.clip(rho, 0.0, 0.99)
+    return np.sqrt((1.0 + rho) / (1.0 - rho))
 
 
 def _fit_increments(t, R):
@@ -329,14 +351,18 @@ def _windows(T, decades):
     return late, early
 
 
-def _single_decision(late, early, F, scale, T, z=Z_SINGLE):
-    """(is_linear, is_sublinear, s_up) for each curve, from its own fit and standard errors."""
+def _single_decision(late, early, F, scale, rise, T, z=Z_SINGLE):
+    """(is_linear, is_sublinear, s_up) for each curve, from its own fit and standard errors.
+
+    ``rise``: R(T) - R(t_from) over the late window; ``scale``: the largest |R(t) - R(t_from)| there."""
     s, se = late.s, late.se
+    width = z * np.hypot(se, early.se)
     positive = s - z * se > 0
-    consistent = np.abs(s - early.s) <= SLOPE_RTOL * np.abs(s) + z * np.hypot(se, early.se)
-    lin = positive & consistent & (F > F_MIN)
+    consistent = np.abs(s - early.s) <= SLOPE_RTOL * np.abs(s) + width
+    lin = positive & consistent & (width <= RESOLUTION * np.abs(s)) & (F > F_MIN) & \
+        (rise >= 0.5 * s * (T - late.t_from))
     s_up = s + z * se
-    sub = ~positive & ((s_up <= 0) | (s_up * T <= SHARE_MAX * scale))
+    sub = ~positive & consistent & ((s_up <= 0) | (s_up * T <= SHARE_MAX * scale))
     return lin, sub, s_up
 
 
@@ -411,7 +437,13 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
     out.fits = fits
     sel = (t >= lf) & (t <= lt)
     mean = U.mean(axis=0)
-    scale = float(np.max(np.abs(mean[sel])))
+    i0 = int(np.argmax(sel))
+    # the growth over the late window, not the level: a constant offset or an oscillation is no growth
+    growth_rows = U[:, sel] - U[:, i0:i0 + 1]
+    scale_rows = np.max(np.abs(growth_rows), axis=1)
+    rise_rows = growth_rows[:, -1]
+    scale = float(np.max(np.abs(mean[sel] - mean[i0])))
+    rise = float(mean[-1] - mean[i0])
     late, early, (F, p_best) = fits[models[0]]
     if mode == "seeds":
         out.slope = float(np.mean(late.s))
@@ -430,7 +462,7 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
     ewindow = f"[{early.t_from}, {early.t_to}]"
     if mode != "seeds":
         # one curve: every model it must pass
-        decisions = [_single_decision(fits[m][0], fits[m][1], fits[m][2][0], scale, T) for m in models]
+        decisions = [_single_decision(fits[m][0], fits[m][1], fits[m][2][0], scale, rise, T) for m in models]
         lin = all(bool(d[0][0]) for d in decisions)
         sub = all(bool(d[1][0]) for d in decisions)
         s_up = max(float(d[2][0]) for d in decisions)
@@ -458,7 +490,7 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
         return out
 
     # several distinct curves: per-seed evidence, and an interval over seeds where there are enough
-    per = _single_decision(late, early, F, np.max(np.abs(U[:, sel]), axis=1), T)
+    per = _single_decision(late, early, F, scale_rows, rise_rows, T)
     F_mean, p_mean = power_law_test(t, mean[None, :], lf, lt, models[0])
     F_mean, p_mean = float(F_mean[0]), float(p_mean[0])
     out.seeds_linear = int(np.sum(per[0]))
@@ -472,10 +504,12 @@ def growth(t, R, *, stochastic=None, level=0.95, decades=2.0):
         se_l = float(np.std(late.s, ddof=1) / math.sqrt(n))
         se_e = float(np.std(early.s, ddof=1) / math.sqrt(n))
         out.slope_low, out.slope_high = out.slope - q * se_l, out.slope + q * se_l
-        lin_mean = (out.slope_low > 0 and F_mean > F_MIN and
-                    abs(out.slope - out.slope_early) <= SLOPE_RTOL * abs(out.slope) + q * math.hypot(se_l, se_e))
+        width = q * math.hypot(se_l, se_e)
+        consistent = abs(out.slope - out.slope_early) <= SLOPE_RTOL * abs(out.slope) + width
+        lin_mean = (out.slope_low > 0 and F_mean > F_MIN and consistent and width <= RESOLUTION * abs(out.slope)
+                    and rise >= 0.5 * out.slope * (T - T / 10 ** decades))
         s_up = out.slope_high
-        sub_mean = out.slope_low <= 0 and (s_up <= 0 or s_up * T <= SHARE_MAX * scale)
+        sub_mean = out.slope_low <= 0 and consistent and (s_up <= 0 or s_up * T <= SHARE_MAX * scale)
         interval = f"s = {_fmt(out.slope)} [{_fmt(out.slope_low)}, {_fmt(out.slope_high)}] ({level:.0%} t interval " \
                    f"over {n} seeds) over {window}, {_fmt(out.slope_early)} over {ewindow}"
     else:
@@ -521,9 +555,8 @@ def _sublinear_detail(out, s_up, T, RT, base):
         lead = (f"sublinear: R(T)/T = {_fmt(RT / T)} <= 0, the learner does at least as well as the best fixed "
                 f"point, and no significant positive slope is detected (any slope is below {_fmt(s_up)})")
     else:
-        share = s_up * T / RT
         lead = (f"sublinear: no linear term is detected; any slope is below {_fmt(s_up)}, "
-                f"at most {share:.0%} of R(T)/T = {_fmt(RT / T)}")
+                f"against R(T)/T = {_fmt(RT / T)}")
         if math.isfinite(out.local_exponent):
             lead += f"; local exponent {out.local_exponent:.2f}"
     return f"{lead}; {base}"

@@ -277,18 +277,22 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=Tru
             a_R = R[:, j] if certify else None
             a_L = L[:, j] if certify else None
         if todo:
-            need = sum(h - l + 1 for l, h in todo) * n
-            if recorded + need > budget:
-                return None, "bracket", todo[0][0], int(ck[hit]) if hit is not None else t_c
-            recorded += need
             dense = _Scan(runs, idx, game=saved)
             for lo, hi in todo:
                 dense.skip_to(lo)
                 for u in range(lo, hi + 1, _BLOCK):
-                    blk_d = dense.block(min(u + _BLOCK - 1, hi), needs_regret)
+                    v = min(u + _BLOCK - 1, hi)
+                    left = (budget - recorded) // n
+                    if left <= 0:  # out of budget: what is checked so far brackets the first violation
+                        return None, "bracket", u, int(ck[hit]) if hit is not None else t_c
+                    v = min(v, u + left - 1)
+                    recorded += (v - u + 1) * n
+                    blk_d = dense.block(v, needs_regret)
                     bad_d = check_fn(blk_d)[0]
                     if bad_d.any():
                         return int(blk_d.t[int(np.argmax(bad_d.any(axis=0)))]), "every round", None, None
+                    if v < min(u + _BLOCK - 1, hi):
+                        return None, "bracket", v + 1, int(ck[hit]) if hit is not None else t_c
         if hit is not None:
             return int(ck[hit]), "every round", None, None
         prev = (a_t, a_L, a_R)
@@ -434,8 +438,14 @@ def _ceil_round(x):
 
 
 def _growth_words(bound):
-    forms = {bound.forms.get(k, "sqrt") for k, v in bound.terms.items()
-             if float(np.max(np.atleast_2d(v)[:, -1])) > 0}
+    forms = set()
+    for k, v in bound.terms.items():
+        if float(np.max(np.atleast_2d(v)[:, -1])) <= 0:
+            continue
+        f = bound.forms.get(k, "sqrt")
+        if isinstance(f, tuple):  # ("geometric_sqrt", mu): like t^(3/2) until about 1/mu rounds, then constant
+            f = "t^1.5" if f[1] * float(bound.t[-1]) < 1 else "const"
+        forms.add(f)
     order = ["t^1.5", "linear", "sqrt_log", "sqrt", "const"]
     words = {"t^1.5": "t^(3/2)", "linear": "t", "sqrt_log": "sqrt(t log t)", "sqrt": "sqrt(t)", "const": "a constant"}
     for f in order:
@@ -451,7 +461,8 @@ def _crossing_range(g, bound, horizon=None):
     hi = predict_crossing(g, bound, slope=g.slope_low, horizon=horizon)
     if lo is None or hi is None:
         return ""
-    return f" ({_round_fmt(lo)} to {_round_fmt(hi)} over the slope's interval)"
+    return (f" ({_round_fmt(lo)} to {_round_fmt(hi)} over the slope's interval: where the fitted trends cross; "
+            "oscillations of R and of the bound can bring the first violating round earlier)")
 
 
 def _ratio_at(runs, R, V, t):
@@ -663,8 +674,10 @@ def _annotate(rows, first_pred, T0, cur, limit, seconds, stopped):
             else:
                 why = "not continued (no extend budget given)"
             r["detail"] = f"{said}; {why}; {r['detail']}"
-        elif r["status"] == HOLDS and cur.T > T0:
+        elif r["status"] == HOLDS and cur.T >= pv:
             r["detail"] = f"{said}; the prediction failed: {r['detail']}"
+        elif r["status"] == HOLDS and cur.T > T0:
+            r["detail"] = f"{said}, short of the predicted round; {r['detail']}"
         else:
             r["detail"] = f"{said}; {r['detail']}"
         if r.get("predicted_violation") is None:

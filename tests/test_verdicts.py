@@ -551,3 +551,26 @@ def test_verify_arguments_and_uncovered_learners():
     row = rl.verify(rms, ["sublinear_regret"]).iloc[0]
     assert "no theorem here claims sublinear regret" in row.detail
     assert "no theorem" not in rl.verify(runs, ["sublinear_regret"]).detail.iloc[0]
+
+
+def test_growth_refuses_linear_on_falling_regret_and_sublinear_on_a_bending_curve():
+    """Two cases of the second review: a regret falling from 2589 to 3 over [1e4, 1e6] was called linear
+    (s = 0.0083, share 222), and a curve whose slope went from 4.26 to -0.015 was called sublinear."""
+    falling = rl.play(rl.OGD(alpha=1e-9, schedule="constant"),
+                      rl.streams.periodic_quadratic(1.0, 31623, domain=rl.Box(-2, 2, d=1)), 10**6)
+    assert falling.regret[-1] < falling.regret[np.searchsorted(falling.t, 10**4)]
+    assert S.growth(falling.t, falling.regret, stochastic=False).verdict == "inconclusive"
+    bend = rl.play(rl.OGD(alpha=3e-4, schedule="constant"),
+                   rl.streams.quadratic(0.0, 1.0, domain=rl.Box(-100, 100, d=1), x0=[30.0]), 10**6, seeds=range(8))
+    assert S.growth(bend.t, bend.regret, stochastic=True).verdict == "inconclusive"
+
+
+def test_a_replayed_random_sequence_is_not_read_as_a_periodic_one():
+    """A replayed sign sequence is deterministic but its regret is a random walk: the levels fit's
+    standard error is widened by the residuals' autocorrelation (one of 40 was called linear before)."""
+    verdicts = []
+    for k in range(20):
+        g = np.random.default_rng(k).choice([-1.0, 1.0], size=(200000, 1))
+        r = rl.play(rl.OGD(alpha=1.0), rl.streams.linear(g, domain=rl.Box(-1, 1, d=1)), 200000)
+        verdicts.append(S.growth(r.t, r.regret, stochastic=r.stream.stochastic).verdict)
+    assert "linear" not in verdicts
