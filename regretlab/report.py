@@ -319,7 +319,8 @@ def _momentum_experiment(e, out, quick, extend, extend_seconds):
                if all_after else "Some crossings lie within the momentum regime (see the table).")
     section = (f"## {e.title}\n\n{e.question} Each run starts at T = {T}; the first {n_meas} values of lambda are "
                f"played to the crossing.\n\n![{e.key}]({fpath})\n\n" +
-               _md_table(tab, ["lam", "status", "T_star", "measured", "t_momentum", "regime", "slope", "T_played"]) +
+               _md_table(tab.rename(columns={"one_minus_lam": "1 - lam"}),
+                         ["1 - lam", "status", "T_star", "measured", "t_momentum", "regime", "slope", "T_played"]) +
                f"\n\n{verdict}\n")
     return tables, section
 
