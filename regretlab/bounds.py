@@ -75,7 +75,7 @@ class Bound:
     algorithm : str
         The algorithm the theorem analyses.
     forms : dict of term name -> str
-        How each term grows with t (a key of :data:`FORMS`): used by :meth:`extrapolate`.
+        How each term grows with t (a key of :data:`FORMS`): used by :meth:`extrapolation`.
     varying : set of term names
         Terms that can decrease from one round to the next (Theorem 4.1's
         sqrt(t) sum_i sqrt(v_hat_{t,i}): Adam's v_hat is a moving average).  Every other
@@ -150,10 +150,6 @@ class Bound:
             return out
 
         return f
-
-    def extrapolate(self, t, t_from=None):
-        """:meth:`extrapolation` evaluated at rounds ``t``: shape (n_seeds, len(t))."""
-        return self.extrapolation(t_from)(t)
 
 
 def sum_inv_sqrt(n):
