@@ -267,9 +267,13 @@ def _scalar(x):
     return float(x) if np.isscalar(x) or np.ndim(x) == 0 else "observed"
 
 
+#: the reason every bound gives for a run of another algorithm than the one it analyses: "<this> (<why>)"
+NOT_ANALYSED = "not the analysed algorithm"
+
+
 def _not_analysed(reasons, why):
     """A run of another algorithm than the theorem's: never a number (THEORY.md section 9, Applicability)."""
-    reasons.append(f"not the analysed algorithm ({why})")
+    reasons.append(f"{NOT_ANALYSED} ({why})")
 
 
 def _euclidean_off_box(L, runs):
@@ -350,7 +354,7 @@ def _kingma_ba_setup(name, title, runs, spread, lam):
     d D_inf^2 G_inf sqrt(1-beta2)/(2 alpha (1-beta1) (1-lambda)^2); a not-applicable Bound when they fail."""
     L = runs.learner
     if not isinstance(L, Adam):
-        return _na(name, runs, [f"not the analysed algorithm ({title} is about Adam, not {L.name})"],
+        return _na(name, runs, [f"{NOT_ANALYSED} ({title} is about Adam, not {L.name})"],
                    algorithm=KB_ALGORITHM)
     reasons, notes = [], []
     a, b1, b2, gamma, lam_used = _adam_setting(runs, reasons, notes, lam, title)
@@ -428,7 +432,7 @@ def amsgrad_theorem_4(runs, *, spread="domain"):
     name = "amsgrad_theorem_4"
     L = runs.learner
     if not isinstance(L, AMSGrad):
-        return _na(name, runs, [f"not the analysed algorithm (Theorem 4 is about AMSGrad, not {L.name})"],
+        return _na(name, runs, [f"{NOT_ANALYSED} (Theorem 4 is about AMSGrad, not {L.name})"],
                    algorithm=AMS_ALGORITHM)
     reasons, notes = [], []
     a, b1, b2, gamma = _amsgrad_setting(runs, reasons, notes, "Theorem 4")
@@ -464,7 +468,7 @@ def amsgrad_corollary_1(runs, *, spread="domain"):
     name = "amsgrad_corollary_1"
     L = runs.learner
     if not isinstance(L, AMSGrad):
-        return _na(name, runs, [f"not the analysed algorithm (Corollary 1 is about AMSGrad, not {L.name})"],
+        return _na(name, runs, [f"{NOT_ANALYSED} (Corollary 1 is about AMSGrad, not {L.name})"],
                    algorithm=AMS_ALGORITHM)
     reasons, notes = [], []
     a, b1, b2, gamma = _amsgrad_setting(runs, reasons, notes, "Corollary 1")
@@ -500,7 +504,7 @@ def tran_phong(runs, *, spread="domain", t0=1):
     name = "tran_phong"
     L = runs.learner
     if not isinstance(L, AMSGrad):
-        return _na(name, runs, [f"not the analysed algorithm (Tran & Phong's theorem is about AMSGrad, not "
+        return _na(name, runs, [f"{NOT_ANALYSED} (Tran & Phong's theorem is about AMSGrad, not "
                                 f"{L.name})"], algorithm=AMS_ALGORITHM)
     reasons, notes = [], []
     a, b1, b2, gamma = _amsgrad_setting(runs, reasons, notes, "Tran & Phong's theorem")
@@ -549,7 +553,7 @@ def ogd(runs, *, spread="domain"):
     name = "ogd"
     L = runs.learner
     if not isinstance(L, OGD):
-        return _na(name, runs, [f"not the analysed algorithm (this bound is about OGD, not {L.name})"],
+        return _na(name, runs, [f"{NOT_ANALYSED} (this bound is about OGD, not {L.name})"],
                    algorithm=OGD_ALGORITHM)
     reasons = []
     D, _ = _diameters(runs, reasons, spread)
@@ -590,7 +594,7 @@ def adagrad(runs, *, spread="domain"):
     name = "adagrad"
     L = runs.learner
     if not isinstance(L, AdaGrad):
-        return _na(name, runs, [f"not the analysed algorithm (this bound is about AdaGrad, not {L.name})"],
+        return _na(name, runs, [f"{NOT_ANALYSED} (this bound is about AdaGrad, not {L.name})"],
                    algorithm=ADAGRAD_ALGORITHM)
     reasons = []
     notes = ["constants from a secondary summary of Duchi et al. (THEORY.md section 7)"]
@@ -676,10 +680,6 @@ class Check:
     first_round: int | None = None
 
 
-def _first_checkpoint(runs, mask):
-    return int(runs.t[np.min(np.where(mask.any(axis=0))[0])])
-
-
 def proof_assumption(runs):
     """Where the proof of Theorem 4.1 breaks: Gamma_{t,i} = H_{t,i} - H_{t-1,i} >= 0, H = sqrt(v_hat)/alpha_t.
 
@@ -728,7 +728,7 @@ def step_size(runs):
             why.append(f"beta1_t = beta1 lam^(t-1) with lam = {L.lam!r}")
         if why:
             return Check("step_size", "not applicable",
-                         detail=f"not the analysed algorithm ({', '.join(why)}: the step-size claim is about "
+                         detail=f"{NOT_ANALYSED} ({', '.join(why)}: the step-size claim is about "
                                 "Algorithm 1)")
         b1, b2 = L.beta1, L.beta2
         bound = L.alpha * (1 - b1) / math.sqrt(1 - b2) if (1 - b1) > math.sqrt(1 - b2) else L.alpha
@@ -738,7 +738,7 @@ def step_size(runs):
         bound = L.alpha
     else:
         return Check("step_size", "not applicable",
-                     detail=f"not the analysed algorithm (the step-size claim is about Adam and AdaMax, not {L.name})")
+                     detail=f"{NOT_ANALYSED} (the step-size claim is about Adam and AdaMax, not {L.name})")
     steps = runs._stats["max_step"]
     mask = steps > bound * (1 + 1e-12)
     big = steps[:, -1]
@@ -786,11 +786,11 @@ def lemma_10_4(runs):
     names = ("lemma_10_4_stated", "lemma_10_4_proof")
     L = runs.learner
     if not isinstance(L, Adam):
-        return [Check(n, "not applicable", detail=f"not the analysed algorithm (Lemma 10.4 is about Adam, not "
+        return [Check(n, "not applicable", detail=f"{NOT_ANALYSED} (Lemma 10.4 is about Adam, not "
                                                   f"{L.name})") for n in names]
     why = _algorithm_1_departures(L)
     if why:
-        return [Check(n, "not applicable", detail=f"not the analysed algorithm ({', '.join(why)})") for n in names]
+        return [Check(n, "not applicable", detail=f"{NOT_ANALYSED} ({', '.join(why)})") for n in names]
     b1, b2 = L.beta1, L.beta2
     gamma = b1 * b1 / math.sqrt(b2) if b2 > 0 else (0.0 if b1 == 0 else math.inf)
     if not gamma < 1:

@@ -52,21 +52,22 @@ def _lookup(name, table, what):
     return table[key]
 
 
-def _count(text, what):
+def _number(text, what, kind):
     try:
-        v = float(text)
+        return float(text)
     except ValueError:
-        raise ValueError(f"{what} must be a number, got {text!r}") from None
+        raise ValueError(f"{what} must be {kind}, got {text!r}") from None
+
+
+def _count(text, what):
+    v = _number(text, what, "a number")
     if not math.isfinite(v) or not v.is_integer() or v < 1:
         raise ValueError(f"{what} must be a positive integer (1e6 is accepted), got {text!r}")
     return int(v)
 
 
 def _seconds(text, what):
-    try:
-        v = float(text)
-    except ValueError:
-        raise ValueError(f"{what} must be a number of seconds, got {text!r}") from None
+    v = _number(text, what, "a number of seconds")
     if not math.isfinite(v) or v <= 0:
         raise ValueError(f"{what} must be a positive number of seconds, got {text!r}")
     return v

@@ -579,18 +579,15 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
         seconds = V.real("seconds", seconds, 0.0, math.inf, lo_open=True, hi_open=True)
     game = runs._game.copy()
     deadline = None if seconds is None else time.perf_counter() + seconds
-    keep = np.ones(new.size, dtype=bool)
-    if deadline is not None:
-        # a budget is checked between chunks of about 2^23 trial-rounds (a few tenths of a second): extra
-        # stops between the checkpoints asked for, whose records are dropped (the rounds played are the same)
-        step = max(2 ** 23 // max(game.P.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
-        extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
-        allck = np.union1d(new, extra).astype(np.int64)
-        keep = np.isin(allck, new)
-        new = allck
-        chunks = new.size if chunks is None else chunks
-    elif chunks is None:
-        chunks = 1
+    # the game is played in chunks of about 2^23 trial-rounds (a few tenths of a second), so that a time
+    # budget is checked, and Ctrl-C is seen, between them: extra stops between the checkpoints asked for,
+    # whose records are dropped (the rounds played are the same)
+    step = max(2 ** 23 // max(game.P.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
+    extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
+    allck = np.union1d(new, extra).astype(np.int64)
+    keep = np.isin(allck, new)
+    new = allck
+    chunks = new.size if chunks is None else chunks
     rec = game.advance(new, chunks=chunks, deadline=deadline)
     done = rec.REC.shape[1]
     if done == 0:
@@ -607,19 +604,6 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
         THETA = np.concatenate([runs._theta_path, rec.THETA], axis=1)
     cls = type(runs)
     return cls._from_kernel(runs.learner, s, int(new[-1]), runs._seeds, ck, runs.x0, REC, SUFF, THETA, game)
-
-
-def replay(runs, checkpoints, *, seeds=None):
-    """Replay the game of ``runs`` from round 1 recording ``checkpoints`` (any increasing rounds up to
-    runs.T), for the seeds at positions ``seeds`` (default all): a fresh Runs."""
-    from .runs import Runs
-
-    ck = np.asarray(checkpoints, dtype=np.int64)
-    idx = np.arange(runs.n_seeds) if seeds is None else np.asarray(seeds, dtype=np.int64)
-    game = _Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False)
-    rec = game.advance(ck)
-    return Runs._from_kernel(runs.learner, runs.stream, int(ck[-1]), game.seed_arr, ck, runs.x0, rec.REC, rec.SUFF,
-                             None, game)
 
 
 class _Scan:

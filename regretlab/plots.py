@@ -244,7 +244,7 @@ def _add_not_applicable(na, bound, run, label, single):
     (``"Theorem 4.1 is about Adam, not OGD"``) is cut before that name, so the runs a
     bound excludes for the same reason share one legend entry.
     """
-    head = "not the analysed algorithm ("
+    head = B.NOT_ANALYSED + " ("
     # a legend has no room for the wrapper: "not the analysed algorithm (X)" is drawn as "X"
     reasons = tuple(r[len(head):-1] if r.startswith(head) and r.endswith(")") else r for r in bound.reasons)
     if not single:

@@ -303,11 +303,11 @@ def _momentum_experiment(e, out, quick, extend, extend_seconds):
         slope = float(r.slope)
         violated = r.status == verification.VIOLATED and not pd.isna(r.first_violation)
         T_star = float(r.first_violation) if violated else float(r.predicted_violation)
+        t_m = verification.momentum_round(L.beta1, L.lam)
         rows.append({"lam": L.lam, "one_minus_lam": 1 - L.lam, "status": r.status, "T_star": T_star,
-                     "measured": bool(violated), "t_momentum": float(verification.momentum_round(L.beta1, L.lam)),
+                     "measured": bool(violated), "t_momentum": float(t_m),
                      "guide": term3 / slope if slope > 0 else math.nan, "slope": slope, "T_played": int(r["T"]),
-                     "regime": ("after momentum" if math.isfinite(T_star) and T_star >= verification.momentum_round(
-                         L.beta1, L.lam) else "momentum alive")})
+                     "regime": "after momentum" if math.isfinite(T_star) and T_star >= t_m else "momentum alive"})
     tab = pd.DataFrame(rows)
     fig = plots.momentum_tradeoff(tab, title=r"Theorem 2 stream, $C = 20$, $\beta_1 = 0.5$, $\beta_2 = 0.9$")
     fpath = os.path.join("figures", f"{e.key}.png")

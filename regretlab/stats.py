@@ -147,30 +147,30 @@ class Growth:
     next_T: int | None = None
     fits: dict = field(default_factory=dict, repr=False)
 
-    def extrapolate(self, t):
-        """The fitted regret s t + b sqrt(t) + a at rounds ``t`` (the late window's fit)."""
+    def extrapolate(self, t, slope=None):
+        """The fitted regret s t + b sqrt(t) + a at rounds ``t`` (the late window's fit), with another
+        slope ``slope`` when given (the ends of its interval, for a range of predictions)."""
         t = np.asarray(t, dtype=float)
-        return self.slope * t + self.b * np.sqrt(t) + self.a
-
-    def extrapolate_with_slope(self, t, s):
-        t = np.asarray(t, dtype=float)
-        return s * t + self.b * np.sqrt(t) + self.a
+        return (self.slope if slope is None else slope) * t + self.b * np.sqrt(t) + self.a
 
 
 # ----------------------------------------------------------------------------- fits
+
+def _lstsq(X, Y):
+    """Least squares of each column of Y on X: (coefficients, residuals, standard error of the first
+    coefficient from the residual variance)."""
+    coef, *_ = np.linalg.lstsq(X, Y, rcond=None)
+    resid = Y - X @ coef
+    sig2 = np.sum(resid ** 2, axis=0) / max(X.shape[0] - X.shape[1], 1)
+    return coef, resid, np.sqrt(sig2 * np.linalg.pinv(X.T @ X)[0, 0])
+
 
 def _fit_levels(t, R):
     """Ordinary least squares of each row of R on [t, sqrt(t), 1]; standard errors from the residuals."""
     T = float(t[-1])
     u = t / T
-    X = np.stack([u, np.sqrt(u), np.ones_like(u)], axis=1)
-    coef, *_ = np.linalg.lstsq(X, R.T, rcond=None)
-    resid = R.T - X @ coef
-    dof = max(X.shape[0] - 3, 1)
-    sig2 = np.sum(resid ** 2, axis=0) / dof
-    cov = np.linalg.pinv(X.T @ X)
-    se = np.sqrt(sig2 * cov[0, 0]) / T * _ar1_inflation(resid)
-    return coef[0] / T, coef[1] / math.sqrt(T), coef[2], se
+    coef, resid, se = _lstsq(np.stack([u, np.sqrt(u), np.ones_like(u)], axis=1), R.T)
+    return coef[0] / T, coef[1] / math.sqrt(T), coef[2], se / T * _ar1_inflation(resid)
 
 
 def _ar1_inflation(resid):
@@ -197,16 +197,10 @@ def _fit_increments(t, R):
     w = 1.0 / np.sqrt(dt)
     T = float(t[-1])
     # scaled columns keep X^T X well conditioned: dt/T and d sqrt(t)/sqrt(T)
-    X = np.stack([dt / T * w, dsq / math.sqrt(T) * w], axis=1)
-    y = dR * w
-    coef, *_ = np.linalg.lstsq(X, y.T, rcond=None)
-    resid = y.T - X @ coef
-    dof = max(X.shape[0] - 2, 1)
-    sig2 = np.sum(resid ** 2, axis=0) / dof
-    cov = np.linalg.pinv(X.T @ X)
+    coef, _, se = _lstsq(np.stack([dt / T * w, dsq / math.sqrt(T) * w], axis=1), (dR * w).T)
     s = coef[0] / T
     b = coef[1] / math.sqrt(T)
-    se = np.sqrt(sig2 * cov[0, 0]) / T
+    se = se / T
     a = np.mean(R - s[:, None] * t[None, :] - b[:, None] * np.sqrt(t)[None, :], axis=1)
     return s, b, a, se
 
@@ -256,12 +250,8 @@ def fit_slope(t, R, t_from, t_to, b, model="levels"):
     Y = np.asarray(R, dtype=float)[:, sel] - np.asarray(b, dtype=float)[:, None] * np.sqrt(ts)[None, :]
     T = float(ts[-1])
     if model == "levels":
-        X = np.stack([ts / T, np.ones_like(ts)], axis=1)
-        coef, *_ = np.linalg.lstsq(X, Y.T, rcond=None)
-        resid = Y.T - X @ coef
-        sig2 = np.sum(resid ** 2, axis=0) / max(ts.size - 2, 1)
-        se = np.sqrt(sig2 * np.linalg.pinv(X.T @ X)[0, 0]) / T
-        s, a = coef[0] / T, coef[1]
+        coef, _, se = _lstsq(np.stack([ts / T, np.ones_like(ts)], axis=1), Y.T)
+        s, a, se = coef[0] / T, coef[1], se / T
     else:
         dt = np.diff(ts)
         dY = np.diff(Y, axis=1)

@@ -8,9 +8,9 @@ stream.  Its ``status`` is one of :data:`STATUSES`, plain words:
     regret's growth does not predict a crossing;
 ``violated``
     R(t) exceeds the bound (beyond rounding); ``first_violation`` is the first
-    violating *round*, found by replaying the game densely (every round up to the
-    first violating checkpoint when that is within the replay budget, else the rounds
-    between the last two checkpoints, which the detail then says);
+    violating *round*, found by replaying the game (:func:`locate`: every earlier round
+    is checked or certified unable to violate); left empty, with a bracket in the
+    detail, when the replay budget runs out first;
 ``vacuous``
     the bound is at or above G D T, the most regret any learner can have on this
     stream and domain: it cannot be violated at this horizon, which says nothing;
@@ -99,7 +99,7 @@ def _base(runs, claim, g):
 def momentum_round(beta1, lam, floor=MOMENTUM_FLOOR):
     r"""The first round t at which beta1_t = beta1 lam^(t-1) < floor * beta1 (THEORY.md section 9):
     floor(ln(floor)/ln(lam)) + 2.  From then on the run is Adam with beta1 = 0 to double precision.
-    None when beta1 = 0 or lam >= 1 (no decay); 1 when lam = 0."""
+    None when beta1 = 0 or lam >= 1 (no decay); 2 when lam = 0 (beta1_t = 0 from round 2)."""
     if beta1 == 0 or lam >= 1:
         return None
     if lam <= 0:
@@ -134,10 +134,11 @@ def _momentum_text(runs, name, at=None, predicted=False):
 
 
 def _solve_first(f, t0, t1=_T_SEARCH, n=4000):
-    if t1 <= t0:
-        return None
     """The first t in (t0, t1] with f(t) >= 0 (f continuous, vectorised), by a log grid and bisection; None if none."""
     from scipy.optimize import brentq
+
+    if t1 <= t0:
+        return None
 
     n = n if t1 / t0 > 10 else max(64, int(n * math.log10(t1 / t0)))
     grid = np.logspace(math.log10(t0), math.log10(t1), n)[1:]
@@ -161,7 +162,7 @@ def predict_crossing(g, bound, slope=None, horizon=None):
     s = g.slope if slope is None else slope
 
     def f(t):
-        return g.extrapolate_with_slope(t, s) - ext(t).mean(axis=0)
+        return g.extrapolate(t, s) - ext(t).mean(axis=0)
 
     T = float(bound.t[-1])
     end = _T_SEARCH if horizon is None else float(horizon)
@@ -552,9 +553,12 @@ def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS):
     return row
 
 
-def growth_verdict(runs, g=None):
+def growth_verdict(runs, g=None, claimed=None):
     """The claim of sublinear regret, R(t)/t -> 0 (Corollary 4.2's conclusion): holds when the growth is
-    sublinear, violated when it is linear, inconclusive otherwise (with what would decide it)."""
+    sublinear, violated when it is linear, inconclusive otherwise (with what would decide it).
+
+    ``claimed``: whether some upper bound of :mod:`regretlab.bounds` applies to the run (so that a
+    theorem claims sublinear regret for it); evaluated here when not given."""
     if g is None:
         g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
     row = _base(runs, "sublinear_regret", g)
@@ -564,8 +568,8 @@ def growth_verdict(runs, g=None):
     if decide and h is not None and g.next_T is not None and g.next_T > h:
         decide = f"the stream ends at {h} rounds, so a longer run cannot decide it ({decide})"
     row["detail"] = g.detail + (f"; to decide: {decide}" if decide else "")
-    claimed = [n for n, fn in B.ALL.items() if n != "random_sign_lower" and
-               (fn(runs, spread="domain")).applicable]
+    if claimed is None:
+        claimed = _claimed(runs, "domain", {})
     if not claimed:
         row["detail"] += ("; no bound of regretlab.bounds applies to this run, so no theorem here claims sublinear "
                           "regret for it: this row reports what the run does")
@@ -574,16 +578,33 @@ def growth_verdict(runs, g=None):
 
 # ----------------------------------------------------------------------------- verify
 
+#: the upper bounds (every bound but the reference value)
+_UPPER = tuple(n for n in B.ALL if n != "random_sign_lower")
+
+
+def _bound(runs, name, spread, cache):
+    """The bound ``name`` of ``runs``, evaluated once into ``cache``."""
+    if name not in cache:
+        fn = B.ALL[name]
+        cache[name] = fn(runs) if name == "random_sign_lower" else fn(runs, spread=spread)
+    return cache[name]
+
+
+def _claimed(runs, spread, cache):
+    """Whether some upper bound applies to the run: then a theorem claims sublinear regret for it."""
+    return any(_bound(runs, n, spread, cache).applicable for n in _UPPER)
+
+
 def _rows_for(runs, names, spread, locate_budget):
     g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
     rows = []
+    bounds = {}
     for name in names:
         if name in B.ALL:
-            fn = B.ALL[name]
-            b = fn(runs) if name == "random_sign_lower" else fn(runs, spread=spread)
+            b = _bound(runs, name, spread, bounds)
             rows.append(bound_verdict(runs, b, g, spread=spread, locate_budget=locate_budget))
         elif name == "sublinear_regret":
-            rows.append(growth_verdict(runs, g))
+            rows.append(growth_verdict(runs, g, _claimed(runs, spread, bounds)))
         elif name == "lemma_10_4":
             rows.extend(check_verdict(runs, c, g, locate_budget=locate_budget) for c in B.lemma_10_4(runs))
         else:
@@ -741,7 +762,6 @@ def verify(runs, claims=None, *, spread="domain", extend=None, extend_seconds=No
         extend = V.integer("extend", extend, lo=1, hi=2 ** 53)
     if extend_seconds is not None:
         extend_seconds = V.real("extend_seconds", extend_seconds, 0.0, math.inf, lo_open=True, hi_open=True)
-    from . import _validate as V
     from .runs import Runs
 
     locate_rounds = V.integer("locate_rounds", locate_rounds, lo=0)
