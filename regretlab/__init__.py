@@ -5,10 +5,10 @@ convergence theorem) play streams of convex losses in one compiled loop per
 game; the toolkit computes the exact regret against the best fixed point in
 hindsight and the statistics every bound needs.  See THEORY.md for every formula.
 """
-from . import bounds, domains, hindsight, stats, streams
-from ._registry import register_domain, register_learner, register_stream
+from . import bounds, domains, hindsight, recorders, stats, streams
+from ._registry import register_domain, register_learner, register_recorder, register_stream
 from .domains import Ball, Box, Unconstrained
-from .engine import NonFiniteError, default_checkpoints, play, play_many
+from .game import NonFiniteError, default_checkpoints, play, play_many
 from .learners import AdaGrad, AdaMax, Adam, AdamNC, AMSGrad, Learner, NesterovSGD, OGD, RMSProp
 from .runs import Run, Runs
 from .verification import verify
@@ -37,6 +37,7 @@ def __getattr__(name):
 __all__ = [
     "Adam", "AMSGrad", "AdaMax", "AdaGrad", "RMSProp", "OGD", "AdamNC", "NesterovSGD", "Learner",
     "Box", "Ball", "Unconstrained", "play", "play_many", "Run", "Runs", "NonFiniteError",
-    "streams", "domains", "hindsight", "register_learner", "register_stream", "register_domain",
+    "streams", "domains", "hindsight", "recorders", "register_learner", "register_stream", "register_domain",
+    "register_recorder",
     "default_checkpoints", "bounds", "stats", "verify", "plots", "experiments", "load", "run_sweep",
 ]

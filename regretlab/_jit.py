@@ -72,7 +72,9 @@ class _PackageStampLocator(_caching._CacheLocator):
         return ("regretlab", SOURCE_HASH)
 
     def get_disambiguator(self):
-        return self._inner.get_disambiguator()
+        # the package hash is also in the index's file name: an index written by another version of
+        # the package is never opened (unpickling it could fail on a spec class that has moved)
+        return f"{self._inner.get_disambiguator()}-{SOURCE_HASH[:12]}"
 
     @classmethod
     def from_function(cls, py_func, py_file):

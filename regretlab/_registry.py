@@ -14,6 +14,7 @@ compiled function, a ``NamedTuple`` spec and register it (see
 """
 from __future__ import annotations
 
+import numba
 from numba.extending import overload
 
 from ._jit import JIT_OPTIONS
@@ -35,9 +36,12 @@ def _register(table, kind, spec_cls, fn):
 def register_learner(spec_cls, step):
     """Register ``step(spec, P, k, S, Z, X, G, H, V, t) -> (max_abs_step, beta1_t, alpha_t)``.
 
-    ``P[k]`` holds trial k's hyperparameters, ``S[k, slot, i]`` its per-coordinate
-    state and ``Z[k, j]`` its scalar state (both zero at t = 1), ``X[k]`` the iterate theta_t, overwritten with theta_t - Delta_t
-    (before projection), ``G[k]`` the gradient g_t.  The step writes ``H[k, i]``,
+    Row ``P[k]`` holds trial k's hyperparameters in the order of the learner's ``Params`` fields,
+    ``S[k, slot, i]`` its per-coordinate state and ``Z[k, slot]`` its per-trial state, in the
+    layout of its ``State`` fields (zero at t = 1; ``Learner.allocate`` makes them and
+    ``Learner.state_of`` names them; a step reads them through named index tuples, e.g.
+    ``P[k, px.alpha]``, ``S[k, sx.m, i]``).  ``X[k]`` is the iterate theta_t, overwritten with
+    theta_t - Delta_t (before projection), ``G[k]`` the gradient g_t.  The step writes ``H[k, i]``,
     the per-coordinate inverse step size (Delta_i = direction_i / H_i; for Adam
     H = sqrt(v_hat)/alpha_t, the quantity whose increments Gamma_{t,i} the proof
     of Theorem 4.1 assumes non-negative), and ``V[k, i]``, the second-moment
@@ -70,7 +74,7 @@ def _lookup(table, spec_type):
 
 
 def is_registered(kind, spec):
-    table = {"learner": _LEARNER_STEP, "stream": _STREAM_ROUND, "domain": _PROJECT}[kind]
+    table = {"learner": _LEARNER_STEP, "stream": _STREAM_ROUND, "domain": _PROJECT, "recorder": _RECORDERS}[kind]
     return type(spec) in table
 
 
@@ -101,3 +105,207 @@ def _stream_round_typed(spec, seed, t, X, k, G, SUFF):
 @overload(project, jit_options=JIT_OPTIONS, inline="always")
 def _project_typed(spec, X, k, W, weighted):
     return _lookup(_PROJECT, spec)
+
+
+# --- recorders: per-round statistics the engine runs without knowing what they compute ------
+
+class RecorderInfo:
+    """What the engine needs to know of a registered recorder spec class (see :func:`register_recorder`)."""
+
+    def __init__(self, spec_cls, fields, n_acc, coords, coord_start, final, observe, after_step, snapshot):
+        self.spec_cls = spec_cls
+        self.fields = tuple(fields)
+        self.n_acc = n_acc
+        self.coords = tuple(coords)
+        self.coord_start = dict(coord_start)
+        self.final = dict(final)
+        self.observe = observe
+        self.after_step = after_step
+        self.snapshot = snapshot
+
+
+_RECORDERS = {}
+
+
+def _keep_observe(spec, a, C, k, t, X, G):
+    return a
+
+
+def _keep_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
+    return a
+
+
+def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_start=None, final=None,
+                      observe=None, after_step=None):
+    r"""Register a recorder: statistics accumulated in the compiled loop and written at each checkpoint.
+
+    The engine calls a recorder's three functions without knowing what they compute; a bound
+    that needs a statistic names the record field, and ``play(..., record=...)`` chooses the
+    recorders a run carries.  All functions must be compilable by Numba (plain functions).
+
+    Parameters
+    ----------
+    spec_cls : NamedTuple class
+        The recorder's spec (its parameters; an empty-field class such as ``class R(NamedTuple):
+        tag: int = 0`` when it has none).  One compiled loop per combination of spec types.
+    fields : tuple of str
+        The names of the values ``snapshot`` writes, in order: they become the run's records
+        (``runs.records[name]``, shape (n_seeds, len(t))).
+    snapshot : function
+        ``snapshot(spec, a, C, k, X, V, out, c)``: write ``out[k, c, j]`` for each field j at a
+        checkpoint (trial k, checkpoint c).
+    n_acc : int
+        Number of scalar accumulators.  They travel through the loop as a tuple ``a`` of
+        ``n_acc`` floats (kept in registers over a chunk of rounds); they start at 0.
+    coords : tuple of str
+        Names of per-coordinate state rows ``C[k, j, i]`` (j in the order given).
+    coord_start : dict, optional
+        Start value of a coordinate row: a float, or ``"x0"`` for the start theta_1 (default 0).
+    final : dict, optional
+        ``{name: coord row}``: rows exposed after the run as ``runs.final[name]`` (shape
+        (n_seeds, d)).
+    observe : function, optional
+        ``observe(spec, a, C, k, t, X, G) -> a``: round t before the step, theta_t = X[k],
+        g_t = G[k].  Returns the new accumulator tuple.
+    after_step : function, optional
+        ``after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t) -> a``: after the
+        learner's step, before the projection: X[k] = theta_t - Delta_t, H[k] the inverse step
+        size, V[k] the second-moment estimate, ``step`` = ||Delta_t||_inf, beta1_t and alpha_t
+        the learner's schedule at round t (see :func:`register_learner`).
+    """
+    _register(_RECORDERS, "recorder", spec_cls, snapshot)
+    fields = tuple(str(f) for f in fields)
+    coords = tuple(str(c) for c in coords)
+    if not fields:
+        raise ValueError("a recorder must record at least one field")
+    n_acc = int(n_acc)
+    if n_acc < 0:
+        raise ValueError(f"n_acc must be >= 0, got {n_acc}")
+    coord_start = dict(coord_start or {})
+    final = dict(final or {})
+    for row in list(coord_start) + list(final.values()):
+        if row not in coords:
+            raise ValueError(f"recorder {spec_cls.__name__}: {row!r} names no coordinate row of {coords}")
+    _RECORDERS[spec_cls] = RecorderInfo(spec_cls, fields, n_acc, coords, coord_start, final,
+                                        observe or _keep_observe, after_step or _keep_after_step, snapshot)
+    return spec_cls
+
+
+def recorder_info(spec):
+    """The :class:`RecorderInfo` of a recorder spec (instance), or a ValueError naming the registration."""
+    info = _RECORDERS.get(type(spec))
+    if info is None:
+        raise ValueError(f"record: {spec!r} is not a registered recorder; call "
+                         "regretlab.register_recorder(SpecClass, fields=..., snapshot=...) first")
+    return info
+
+
+def _rec_info(spec_type):
+    return _RECORDERS[spec_type.instance_class]
+
+
+def observe(spec, a, C, k, t, X, G):
+    return _RECORDERS[type(spec)].observe(spec, a, C, k, t, X, G)
+
+
+def after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
+    return _RECORDERS[type(spec)].after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t)
+
+
+def snapshot(spec, a, C, k, X, V, out, c):
+    return _RECORDERS[type(spec)].snapshot(spec, a, C, k, X, V, out, c)
+
+
+# The engine walks the tuple of recorders with these (the functions above are their interpreter
+# path, NUMBA_DISABLE_JIT=1): each is unrolled at compile time for the tuple's types (source
+# generated per arity), calling each recorder's own function compiled for inlining, so every call
+# is static and inlined and the accumulators stay a tuple of scalars the loop carries in registers.
+# (Measured: through one more overload layer per recorder function the kernel took 12 s to compile
+# instead of 7; not inlined, it ran 10x slower, since Numba counts a reference to each array taken
+# out of a tuple.)
+
+# generated source has no file for Numba's cache; it is inlined into the (cached) kernel anyway
+_INLINED = {**JIT_OPTIONS, "cache": False}
+
+
+def _tuple_src(items):
+    return "(" + "".join(f"{x}, " for x in items) + ")"
+
+
+def _generated(name, args, body, ns=None):
+    src = f"def {name}({', '.join(args)}):\n" + "".join(f"    {line}\n" for line in body)
+    ns = dict(ns or {})
+    exec(compile(src, f"<regretlab recorders: {name}>", "exec"), ns)  # noqa: S102 - generated from arities only
+    return ns[name]
+
+
+def _jitted(info, what):
+    """The recorder's ``what`` function compiled for inlining into the kernel (made once per recorder)."""
+    cache = info.__dict__.setdefault("_jitted", {})
+    if what not in cache:
+        cache[what] = numba.njit(inline="always", **_INLINED)(getattr(info, what))
+    return cache[what]
+
+
+def load_all(recs, RA, k):
+    return tuple(tuple(float(RA[j][k, i]) for i in range(RA[j].shape[1])) for j in range(len(recs)))
+
+
+def store_all(recs, RA, k, accs):
+    for j in range(len(recs)):
+        for i, v in enumerate(accs[j]):
+            RA[j][k, i] = v
+
+
+def observe_all(recs, accs, RC, k, t, X, G):
+    return tuple(observe(r, accs[j], RC[j], k, t, X, G) for j, r in enumerate(recs))
+
+
+def after_step_all(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t):
+    return tuple(after_step(r, accs[j], RC[j], k, t, X, H, V, step, beta1_t, alpha_t) for j, r in enumerate(recs))
+
+
+def snapshot_all(recs, accs, RC, k, X, V, OUT, c):
+    for j, r in enumerate(recs):
+        snapshot(r, accs[j], RC[j], k, X, V, OUT[j], c)
+
+
+@overload(load_all, jit_options=_INLINED, inline="always")
+def _load_all_typed(recs, RA, k):
+    sizes = [_rec_info(r).n_acc for r in recs.types]
+    items = [_tuple_src(f"RA[{j}][k, {i}]" for i in range(n)) for j, n in enumerate(sizes)]
+    return _generated("load_all", ("recs", "RA", "k"), [f"return {_tuple_src(items)}"])
+
+
+@overload(store_all, jit_options=_INLINED, inline="always")
+def _store_all_typed(recs, RA, k, accs):
+    sizes = [_rec_info(r).n_acc for r in recs.types]
+    body = [f"RA[{j}][k, {i}] = accs[{j}][{i}]" for j, n in enumerate(sizes) for i in range(n)]
+    return _generated("store_all", ("recs", "RA", "k", "accs"), body + ["return None"])
+
+
+@overload(observe_all, jit_options=_INLINED, inline="always")
+def _observe_all_typed(recs, accs, RC, k, t, X, G):
+    n = len(recs.types)
+    fns = {f"f{j}": _jitted(_rec_info(r), "observe") for j, r in enumerate(recs.types)}
+    body = [f"a{j} = f{j}(recs[{j}], accs[{j}], RC[{j}], k, t, X, G)" for j in range(n)]
+    return _generated("observe_all", ("recs", "accs", "RC", "k", "t", "X", "G"),
+                      body + [f"return {_tuple_src(f'a{j}' for j in range(n))}"], fns)
+
+
+@overload(after_step_all, jit_options=_INLINED, inline="always")
+def _after_step_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t):
+    n = len(recs.types)
+    args = ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t")
+    fns = {f"f{j}": _jitted(_rec_info(r), "after_step") for j, r in enumerate(recs.types)}
+    body = [f"a{j} = f{j}(recs[{j}], accs[{j}], RC[{j}], k, t, X, H, V, step, beta1_t, alpha_t)"
+            for j in range(n)]
+    return _generated("after_step_all", args, body + [f"return {_tuple_src(f'a{j}' for j in range(n))}"], fns)
+
+
+@overload(snapshot_all, jit_options=_INLINED, inline="always")
+def _snapshot_all_typed(recs, accs, RC, k, X, V, OUT, c):
+    n = len(recs.types)
+    fns = {f"f{j}": _jitted(_rec_info(r), "snapshot") for j, r in enumerate(recs.types)}
+    body = [f"f{j}(recs[{j}], accs[{j}], RC[{j}], k, X, V, OUT[{j}], c)" for j in range(n)]
+    return _generated("snapshot_all", ("recs", "accs", "RC", "k", "X", "V", "OUT", "c"), body + ["return None"], fns)

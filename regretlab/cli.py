@@ -78,7 +78,7 @@ def _run(args):
     import pandas as pd
 
     from . import experiments as X
-    from .engine import play
+    from .game import play
     from .verification import verify
 
     L = _lookup(args.learner, X.LEARNERS, "learner")(**_params(args.set, "set"))

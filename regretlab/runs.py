@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import engine as E
 from .hindsight import comparator
 
 
@@ -38,7 +37,9 @@ class Runs:
         The comparator's minimiser over rounds 1..T.
     theta_path : (n_seeds, len(t), d) or None
         The iterate theta_{t+1} after each checkpoint round (when recorded).
-    stats : dict of (n_seeds, len(t)) arrays
+    records : dict of (n_seeds, len(t)) arrays
+        What the run's recorders wrote at each checkpoint (``play(..., record=...)``,
+        :mod:`regretlab.recorders`; empty for ``record="regret"``).  The default recording:
         ``sum_g_norm`` = sum_i ||g_{1:t,i}||_2; ``sum_sqrt_vhat`` = sum_i sqrt(v_hat_{t,i});
         ``sum_beta1_h`` = sum_{s<=t} sum_i beta1_s H_{s,i} (H = sqrt(v_hat)/alpha_s for
         Adam with eps = 0); ``max_g_2``, ``max_g_inf``: largest observed gradient norms;
@@ -48,15 +49,20 @@ class Runs:
         per-coordinate iterate ranges over theta_1..theta_t (spread_inf is the exact
         l_inf diameter of the iterates, spread_2 an upper bound of the l2 one);
         ``lemma_10_3_lhs`` = sum_i sum_{s<=t} |g_{s,i}|/sqrt(s).
+    stats : dict
+        The same as ``records``.
     final : dict of (n_seeds, d) arrays
-        Per coordinate at T: ``sum_g2`` (sum_s g_{s,i}^2), ``vhat``, ``theta_min``, ``theta_max``.
+        Per coordinate at T: ``vhat`` and the recorders' final rows (by default ``sum_g2``
+        (sum_s g_{s,i}^2), ``theta_min``, ``theta_max``).
     """
 
     _squeeze = False
 
     @classmethod
-    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, REC, SUFF, THETA, game, keep_game=True,
+    def _from_kernel(cls, learner, stream, T, seeds, ck, x0, LOSS, records, SUFF, THETA, game, keep_game=True,
                      with_comparator=True):
+        """Runs from a game's records: ``LOSS`` (n, nc), ``records`` {field: (n, nc)}, ``SUFF``
+        (n, nc, n_suff), ``THETA`` (n, nc, d) or None; ``game`` the state after round T."""
         self = cls.__new__(cls)
         self.learner = learner
         self.stream = stream
@@ -64,12 +70,11 @@ class Runs:
         self._seeds = np.array(seeds, dtype=np.uint64)
         self.t = np.array(ck, dtype=np.int64)
         self.x0 = np.array(x0)
-        self._rec = np.asarray(REC)
-        self._loss = self._rec[:, :, E.R_LOSS]
+        self._loss = np.asarray(LOSS)
         if with_comparator:
             best, theta_best, gap = comparator(stream, SUFF, self.t, seeds)
         else:  # a replay block for a claim that does not read the regret (no solver runs)
-            shape = self._rec.shape[:2]
+            shape = self._loss.shape
             best, gap = np.full(shape, np.nan), np.full(shape, np.nan)
             theta_best = np.full(shape + (stream.d,), np.nan)
         self._best_loss = np.asarray(best, dtype=float)
@@ -78,16 +83,10 @@ class Runs:
         self._suff = np.asarray(SUFF)
         di = getattr(stream, "dyn_index", None)
         self._dyn_best = None if di is None else np.array(SUFF[:, :, di])
-        st = game.st
-        self._theta = np.array(st.X)
+        self._theta = np.array(game.st.theta)
         self._theta_path = None if THETA is None else np.asarray(THETA)
-        self._stats = {name: self._rec[:, :, j] for j, name in enumerate(E.REC_NAMES) if name != "loss"}
-        self._final = {
-            "sum_g2": np.array(st.AUX[:, E.X_N2, :]),
-            "vhat": np.array(st.V),
-            "theta_min": np.array(st.AUX[:, E.X_MIN, :]),
-            "theta_max": np.array(st.AUX[:, E.X_MAX, :]),
-        }
+        self._records = dict(records)
+        self._final = game.final()
         #: the kernel state after round T (continue with :meth:`extend`); None when not kept
         self._game = game if keep_game else None
         return self
@@ -121,9 +120,9 @@ class Runs:
         >>> bool((longer.regret == fresh.regret).all())
         True
         """
-        from .engine import continue_runs
-
-        return continue_runs(self, T, checkpoints=checkpoints, seconds=seconds)
+        if self._game is None:
+            raise ValueError("these runs carry no game state to continue (they were loaded, not played)")
+        return self._game.extend(self, T, checkpoints=checkpoints, seconds=seconds)
 
     # -- shape handling: a Run drops the seed axis
     def _o(self, a):
@@ -214,8 +213,37 @@ class Runs:
         return self._o(self._suff)
 
     @property
+    def learner_state(self):
+        """The learner's named state after round T (its ``State`` NamedTuple: (n_seeds, d) per
+        coordinate, (n_seeds,) per trial; without the seed axis for a Run), or None when not kept."""
+        if self._game is None:
+            return None
+        st = self.learner.state_of(self._game.st.slots, self._game.st.scalars)
+        return type(st)(*(self._o(np.array(a)) for a in st))
+
+    @property
+    def records(self):
+        """The recorded statistics by field name, shape (n_seeds, len(t)) each: what the run's
+        recorders wrote at each checkpoint (``play(..., record=...)``, :mod:`regretlab.recorders`)."""
+        return {k: self._o(v) for k, v in self._records.items()}
+
+    @property
     def stats(self):
-        return {k: self._o(v) for k, v in self._stats.items()}
+        """The same as :attr:`records` (the name used before recorders were pluggable)."""
+        return self.records
+
+    def record(self, name, *, needed_by=None):
+        """One recorded field (n_seeds, len(t)), or a ValueError saying how to record it."""
+        return self._o(self._field(name, needed_by))
+
+    def _field(self, name, needed_by=None, final=False):
+        table = self._final if final else self._records
+        if name not in table:
+            who = f"{needed_by} needs" if needed_by else "needs"
+            raise ValueError(f"{who} the statistic {name!r}, which this run did not record: play it with "
+                             f"record=\"bounds\" (the default) or a recorder writing {name!r} "
+                             f"(recorded: {sorted(self._records) or 'only the regret'})")
+        return table[name]
 
     @property
     def final(self):
@@ -231,12 +259,11 @@ class Runs:
         i = i % self.n_seeds
         r = Run.__new__(Run)
         r.__dict__.update(self.__dict__)
-        for name in ("_seeds", "_rec", "_best_loss", "_best_gap", "_best_theta", "_suff", "_theta"):
+        for name in ("_seeds", "_loss", "_best_loss", "_best_gap", "_best_theta", "_suff", "_theta"):
             setattr(r, name, getattr(self, name)[i:i + 1])
-        r._loss = r._rec[:, :, E.R_LOSS]
         r._dyn_best = None if self._dyn_best is None else self._dyn_best[i:i + 1]
         r._theta_path = None if self._theta_path is None else self._theta_path[i:i + 1]
-        r._stats = {name: r._rec[:, :, j] for j, name in enumerate(E.REC_NAMES) if name != "loss"}
+        r._records = {k: v[i:i + 1] for k, v in self._records.items()}
         r._final = {k: v[i:i + 1] for k, v in self._final.items()}
         r._game = None if self._game is None else self._game.select([i])
         return r
@@ -266,7 +293,7 @@ class Runs:
         }
         if self._dyn_best is not None:
             data["dynamic_regret"] = (self._loss - self._dyn_best).ravel()
-        for k, v in self._stats.items():
+        for k, v in self._records.items():
             data[k] = v.ravel()
         return pd.DataFrame(data)
 

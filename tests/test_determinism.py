@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from regretlab import engine as E
+from regretlab.game import boundary as E
 from regretlab import experiments as X
 from regretlab.cli import main
 
@@ -272,7 +272,7 @@ def test_cli_sweep_on_an_invalid_spec_exits_2_with_one_line(label, spec, path, t
         raise AssertionError("a kernel was reached for an invalid spec")
 
     try:
-        with mock.patch.object(E, "_kernel_for", no_kernel):
+        with mock.patch.object(E, "kernel_for", no_kernel):
             code = main(["sweep", str(f), "--out", str(out), "--serial", "--quiet"])
     except SystemExit as exc:
         code = exc.code

@@ -1,252 +1,34 @@
-"""The engine: one compiled loop per game.
+"""The boundary of a game: validate and canonicalise, allocate the state, call the kernel per chunk.
 
-``play`` validates and canonicalises at the boundary, allocates the state, calls
-:func:`_play_kernel` once per chunk of checkpoints (never per round), then hands
-the records to the pure functions of ``hindsight`` to build a :class:`~regretlab.runs.Runs`.
-
-Inside the kernel, every round of every trial (a trial is one seed x one
-hyperparameter set) does: the stream's loss and gradient at theta_t, the bound
-statistics of the gradient and of theta_t, the learner's step, the projection,
-and the bookkeeping of the learner's inverse step size H (Gamma counts).  At
-each checkpoint it records the cumulative loss, the comparator's sufficient
-statistics and the bound statistics.  All state lives in arrays owned by
-Python, so a game can be continued chunk by chunk with bit-identical results.
+``play`` checks its arguments (a one-line ``ValueError`` naming the parameter, the value
+and the valid range), allocates the named state of :mod:`regretlab.game.kernel`, calls the
+compiled loop once per chunk of checkpoints (never per round), turns a non-finite value into
+a :class:`NonFiniteError` naming the round and the seed, and hands the records to
+:class:`regretlab.runs.Runs` (which computes the comparator from the sufficient statistics).
+A :class:`Game` keeps the kernel state after the last round, so runs can be continued
+(:func:`continue_runs`, ``Runs.extend``) or replayed from a copied state (:class:`Scan`).
 """
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+import time
 
 import numpy as np
 
-from . import _validate as V
-import numba
+from .. import _validate as V
+from .. import recorders as _recorders
+from .._registry import is_registered, recorder_info
+from ..learners import Learner
+from ..runs import Run, Runs
+from ..streams import Stream
+from .kernel import ERR_CAUSE, ERR_GRAD, ERR_ITERATE, Records, State, kernel_for
 
-from ._jit import JIT_OPTIONS, njit
-from ._registry import is_registered, learner_step, project, stream_round
-from .learners import Learner
-from .streams import Stream
-
-# Per-trial scalar accumulators ACC[k, .]
-A_LOSS, A_MAXG2, A_MAXGINF, A_GNEG, A_MAXSTEP, A_SUMB1H, A_L103, A_FIRSTNEG, A_L104 = range(9)
-N_ACC = 9
-# Per-trial, per-coordinate bookkeeping AUX[k, ., i]
-X_HPREV, X_N2, X_MIN, X_MAX, X_PREV = range(5)
-N_AUX = 5
-# Checkpoint records REC[k, c, .]
-(R_LOSS, R_SUM_GNORM, R_SUM_SQRT_V, R_SUM_B1H, R_MAX_G2, R_MAX_GINF, R_GNEG, R_MAX_STEP,
- R_D_INF, R_D_2, R_L103, R_FIRSTNEG, R_L104) = range(13)
-N_REC = 13
-REC_NAMES = ("loss", "sum_g_norm", "sum_sqrt_vhat", "sum_beta1_h", "max_g_2", "max_g_inf", "gamma_neg",
-             "max_step", "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg", "lemma_10_4_lhs")
-
-ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2 = 1, 2, 3, 4
-_ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t",
-              ERR_GRAD2: "the squared gradient norm (|g| above ~1e154 overflows g^2, which every adaptive "
-                         "learner and bound statistic needs)"}
 #: the largest horizon: rounds stay exact in float64 (sqrt(t), 1/t) up to 2^53
 T_MAX = 2**53
 
 
 class NonFiniteError(ArithmeticError):
     """A loss, gradient or iterate became NaN or infinite; the message names the round and the seed."""
-
-
-class _State(NamedTuple):
-    X: np.ndarray  # (n, d) theta_t
-    S: np.ndarray  # (n, slots, d) learner state
-    Z: np.ndarray  # (n, scalars) learner scalar state
-    G: np.ndarray  # (n, d) gradient g_t
-    H: np.ndarray  # (n, d) inverse step size written by the learner
-    V: np.ndarray  # (n, d) second-moment estimate written by the learner
-    AUX: np.ndarray  # (n, N_AUX, d)
-    SUFF: np.ndarray  # (n, n_suff)
-    ACC: np.ndarray  # (n, N_ACC)
-
-
-class _Records(NamedTuple):
-    REC: np.ndarray  # (n, nc, N_REC)
-    SUFF: np.ndarray  # (n, nc, n_suff)
-    THETA: np.ndarray  # (n, nc, d) or (n, 0, d) when not recorded
-
-
-def _play_kernel_py(lspec, sspec, dspec, weighted, P, seeds, st, rec, ck, c0, c1, t0, err):
-    """Play rounds t0 .. ck[c1-1] for every trial, recording checkpoints c0 .. c1-1.
-
-    Returns the next round to play.  On a non-finite value it fills
-    ``err = (cause, trial, round, coordinate)`` and returns early.
-
-    Trials are the outer loop so that each trial's scalar accumulators live in
-    registers for a whole chunk (measured: keeping them in ACC[k, .] and
-    reloading them every round cost about a third of the per-round time).
-    """
-    n = st.X.shape[0]
-    d = st.X.shape[1]
-    X = st.X
-    G = st.G
-    H = st.H
-    V = st.V
-    S = st.S
-    Z = st.Z
-    SUFF = st.SUFF
-    AUX = st.AUX
-    ACC = st.ACC
-    t = t0
-    for k in range(n):
-        seed = seeds[k]
-        loss_sum = ACC[k, A_LOSS]
-        maxg2 = ACC[k, A_MAXG2]
-        maxginf = ACC[k, A_MAXGINF]
-        gneg = ACC[k, A_GNEG]
-        maxstep = ACC[k, A_MAXSTEP]
-        sumb1h = ACC[k, A_SUMB1H]
-        l103 = ACC[k, A_L103]
-        firstneg = ACC[k, A_FIRSTNEG]
-        l104 = ACC[k, A_L104]
-        t = t0
-        for c in range(c0, c1):
-            t_end = ck[c]
-            while t <= t_end:
-                loss = stream_round(sspec, seed, t, X, k, G, SUFF)
-                if not math.isfinite(loss):
-                    err[0] = ERR_LOSS
-                    err[1] = k
-                    err[2] = t
-                    return t
-                g2 = 0.0
-                ginf = 0.0
-                g1 = 0.0
-                for i in range(d):
-                    g = G[k, i]
-                    x = X[k, i]
-                    if not (math.isfinite(g) and math.isfinite(x)):
-                        err[0] = ERR_GRAD if math.isfinite(x) else ERR_ITERATE
-                        err[1] = k
-                        err[2] = t
-                        err[3] = i
-                        return t
-                    gg = g * g
-                    AUX[k, X_N2, i] += gg
-                    g2 += gg
-                    ag = abs(g)
-                    g1 += ag
-                    if ag > ginf:
-                        ginf = ag
-                    if x < AUX[k, X_MIN, i]:
-                        AUX[k, X_MIN, i] = x
-                    if x > AUX[k, X_MAX, i]:
-                        AUX[k, X_MAX, i] = x
-                    AUX[k, X_PREV, i] = x
-                if not math.isfinite(g2):
-                    err[0] = ERR_GRAD2
-                    err[1] = k
-                    err[2] = t
-                    return t
-                loss_sum += loss
-                if g2 > maxg2:
-                    maxg2 = g2
-                if ginf > maxginf:
-                    maxginf = ginf
-                inv_sqrt_t = 1.0 / math.sqrt(t)
-                l103 += g1 * inv_sqrt_t
-                big, b1t, alpha_t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
-                if not math.isfinite(big):  # this round's step made theta_(t+1) non-finite
-                    err[0] = ERR_ITERATE
-                    err[1] = k
-                    err[2] = t + 1
-                    for i in range(d):
-                        if not math.isfinite(X[k, i]):
-                            err[3] = i
-                            break
-                    return t
-                if big > maxstep:
-                    maxstep = big
-                neg = 0
-                sb = 0.0
-                s104 = 0.0
-                inv_alpha_t = 1.0 / alpha_t
-                for i in range(d):
-                    h = H[k, i]
-                    if h < AUX[k, X_HPREV, i]:
-                        neg += 1
-                    AUX[k, X_HPREV, i] = h
-                    sb += h
-                    delta = AUX[k, X_PREV, i] - X[k, i]
-                    # Lemma 10.4's m_hat^2/sqrt(v_hat) = (Delta H) (Delta/alpha_t) when
-                    # Delta = alpha_t m_hat/sqrt(v_hat), H = sqrt(v_hat)/alpha_t; in this order
-                    # (m_hat times m_hat/sqrt(v_hat)) it does not overflow for large steps
-                    s104 += (delta * h) * (delta * inv_alpha_t)
-                l104 += s104 * inv_sqrt_t
-                project(dspec, X, k, H, weighted)
-                if neg > 0:
-                    if gneg == 0.0:
-                        firstneg = t
-                    gneg += neg
-                sumb1h += b1t * sb
-                t += 1
-            ACC[k, A_LOSS] = loss_sum
-            ACC[k, A_MAXG2] = maxg2
-            ACC[k, A_MAXGINF] = maxginf
-            ACC[k, A_GNEG] = gneg
-            ACC[k, A_MAXSTEP] = maxstep
-            ACC[k, A_SUMB1H] = sumb1h
-            ACC[k, A_L103] = l103
-            ACC[k, A_FIRSTNEG] = firstneg
-            ACC[k, A_L104] = l104
-            _record(st, rec, k, c)
-    return t
-
-
-# Numba pickles every compiled signature into one cache index per function; a user's spec
-# class from a script that another process cannot import would make that index unreadable.
-# So only regretlab's own specs go through the cached kernel; user-registered ones use an
-# uncached twin compiled from the same source (once per process).
-_play_kernel = njit(_play_kernel_py)
-_play_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_kernel_py)
-
-
-def _kernel_for(*specs):
-    own = all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
-    return _play_kernel if own else _play_kernel_uncached
-
-
-@numba.njit(inline="always", **JIT_OPTIONS)
-def _record(st, rec, k, c):
-    d = st.X.shape[1]
-    AUX = st.AUX
-    sg = 0.0
-    sv = 0.0
-    dinf = 0.0
-    for i in range(d):
-        sg += math.sqrt(AUX[k, X_N2, i])
-        sv += math.sqrt(st.V[k, i])
-        w = AUX[k, X_MAX, i] - AUX[k, X_MIN, i]
-        if w > dinf:
-            dinf = w
-    d2 = 0.0  # the l2 norm of the ranges, scaled by their max so that huge iterates do not overflow it
-    if dinf > 0.0:
-        for i in range(d):
-            w = (AUX[k, X_MAX, i] - AUX[k, X_MIN, i]) / dinf
-            d2 += w * w
-    R = rec.REC
-    R[k, c, R_LOSS] = st.ACC[k, A_LOSS]
-    R[k, c, R_SUM_GNORM] = sg
-    R[k, c, R_SUM_SQRT_V] = sv
-    R[k, c, R_SUM_B1H] = st.ACC[k, A_SUMB1H]
-    R[k, c, R_MAX_G2] = math.sqrt(st.ACC[k, A_MAXG2])
-    R[k, c, R_MAX_GINF] = st.ACC[k, A_MAXGINF]
-    R[k, c, R_GNEG] = st.ACC[k, A_GNEG]
-    R[k, c, R_MAX_STEP] = st.ACC[k, A_MAXSTEP]
-    R[k, c, R_D_INF] = dinf
-    R[k, c, R_D_2] = dinf * math.sqrt(d2)
-    R[k, c, R_L103] = st.ACC[k, A_L103]
-    R[k, c, R_FIRSTNEG] = st.ACC[k, A_FIRSTNEG]
-    R[k, c, R_L104] = st.ACC[k, A_L104]
-    for j in range(st.SUFF.shape[1]):
-        rec.SUFF[k, c, j] = st.SUFF[k, j]
-    if rec.THETA.shape[1] > 0:
-        for i in range(d):
-            rec.THETA[k, c, i] = st.X[k, i]
 
 
 # ------------------------------------------------------------------------------- boundary
@@ -326,20 +108,23 @@ def _check_learners(learners):
     return learners
 
 
-def _check_records(REC, a, b, ck, seeds_all, learners, n_seeds, stream):
+def _check_records(rec, names, a, b, ck, seeds_all, learners, n_seeds, stream):
     """Sums of finite per-round values can still overflow (sum g^2 for |g| ~ 1e153, a cumulative loss
     near 1e308): every recorded statistic must be finite, else the run stops naming where."""
-    chunk = REC[:, a:b, :]
-    bad = ~np.isfinite(chunk)
-    if bad.any():
-        k, c, j = (int(v) for v in np.argwhere(bad)[0])
-        raise NonFiniteError(
-            f"the running statistic {REC_NAMES[j]!r} overflowed by round {int(ck[a + c])}, seed "
-            f"{int(seeds_all[k])} (found at a checkpoint), learner {learners[k // n_seeds]!r}, stream {stream!r}; no result was recorded")
+    arrays = [("loss", rec.loss[:, a:b, None])] + [(nm, F[:, a:b, :]) for nm, F in zip(names, rec.fields)]
+    for nm, chunk in arrays:
+        bad = ~np.isfinite(chunk)
+        if bad.any():
+            k, c, j = (int(v) for v in np.argwhere(bad)[0])
+            field = nm if isinstance(nm, str) else nm[j]
+            raise NonFiniteError(
+                f"the running statistic {field!r} overflowed by round {int(ck[a + c])}, seed "
+                f"{int(seeds_all[k])} (found at a checkpoint), learner {learners[k // n_seeds]!r}, stream {stream!r}; "
+                "no result was recorded")
 
 
 def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
-         chunks=1, progress=None):
+         record="bounds", chunks=1, progress=None):
     """Play ``learner`` against ``stream`` for T rounds and return the run(s).
 
     Parameters
@@ -359,6 +144,12 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
         200 log-spaced rounds, always including T.
     record_theta : bool, optional
         Record the iterate at every checkpoint (default: when d <= 64).
+    record : {"bounds", "regret"} or tuple of recorders
+        The statistics accumulated in the loop (:mod:`regretlab.recorders`): ``"bounds"``
+        (default) every statistic of ``regretlab.bounds``; ``"regret"`` only the regret curve
+        (the cumulative loss and the comparator), the fastest; or a tuple of recorder specs,
+        built-in (``rl.recorders.BOUNDS + (MyRecorder(),)``) or registered with
+        :func:`regretlab.register_recorder`.
     chunks : int
         Split the checkpoints into this many kernel calls (results are bit-identical).
     progress : callable, optional
@@ -374,18 +165,21 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
     >>> run = rl.play(rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(C=3.0), T=1000)
     >>> bool(run.regret[-1] > 600)
     True
+    >>> lean = rl.play(rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1), rl.streams.reddi(C=3.0), T=1000, record="regret")
+    >>> bool(lean.regret[-1] == run.regret[-1]), sorted(lean.records)
+    (True, [])
     """
     results = play_many([learner], stream, T, seed=seed, seeds=seeds, x0=x0, checkpoints=checkpoints,
-                        record_theta=record_theta, chunks=chunks, progress=progress)
+                        record_theta=record_theta, record=record, chunks=chunks, progress=progress)
     return results[0]
 
 
 def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
-              chunks=1, progress=None):
+              record="bounds", chunks=1, progress=None):
     """Play a batch of learners of one type (a hyperparameter grid) x seeds in one kernel call.
 
     Returns a list with one :class:`Run` (``seeds`` not given) or :class:`Runs` per learner.
-    New hyperparameter values reuse the compiled kernel.
+    New hyperparameter values reuse the compiled kernel.  Parameters as :func:`play`.
     """
     learners = _check_learners(learners)
     if not isinstance(stream, Stream):
@@ -396,65 +190,94 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     seed_arr = _seeds(seed, seeds)
     ck = _checkpoints(checkpoints, T)
     chunks = V.integer("chunks", chunks, lo=1)
+    recs = _recorders.resolve(record)
     x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
     if record_theta is None:
         record_theta = stream.d <= 64
-    game = _Game(learners, stream, seed_arr, x0, record_theta)
+    game = Game(learners, stream, seed_arr, x0, record_theta, recs)
     rec = game.advance(ck, chunks=chunks, progress=progress, T=T)
     return game.runs(rec, ck, T, single=seeds is None)
 
 
-class _Game:
+def _rows(a, rows):
+    """A copy of the trials ``rows`` of an array, or of every array of a (named) tuple of them."""
+    if isinstance(a, tuple):
+        parts = [_rows(x, rows) for x in a]
+        return type(a)(*parts) if hasattr(a, "_fields") else tuple(parts)
+    return np.array(a[rows])
+
+
+class Game:
     """A batch of trials (learners x seeds) in the middle of their game: the kernel state after
     round ``t - 1``, owned by Python, so that the game can be continued chunk by chunk (or
-    copied and continued) with results bit-identical to one uninterrupted call."""
+    copied and continued) with results bit-identical to one uninterrupted call.
 
-    def __init__(self, learners, stream, seed_arr, x0, record_theta):
+    ``recorders``: the tuple of recorder specs the game carries (fixed for its whole length)."""
+
+    def __init__(self, learners, stream, seed_arr, x0, record_theta, recorders=_recorders.BOUNDS):
         self.learners = list(learners)
         self.stream = stream
         self.seed_arr = np.asarray(seed_arr, dtype=np.uint64)
         self.x0 = np.asarray(x0, dtype=float)
         self.record_theta = bool(record_theta)
+        self.recorders = tuple(recorders)
         L0 = self.learners[0]
         n_seeds = self.seed_arr.shape[0]
         n = len(self.learners) * n_seeds
         d = stream.d
-        P = np.ascontiguousarray(np.repeat(np.array([L._params() for L in self.learners], dtype=np.float64).reshape(
-            len(self.learners), -1), n_seeds, axis=0))
-        if P.shape[1] == 0:
-            P = np.zeros((n, 1))
-        self.P = P
+        self.P = type(L0).batch_params(self.learners, n_seeds)
+        S, Z = L0.allocate(n, d)
         self.seeds_all = np.tile(self.seed_arr, len(self.learners))
-        self.st = _State(
-            X=np.repeat(self.x0[None, :], n, axis=0).copy(),
-            S=np.zeros((n, max(L0.n_slots, 1), d)),
-            Z=np.zeros((n, max(L0.n_scalars, 1))),
-            G=np.zeros((n, d)),
-            H=np.zeros((n, d)),
-            V=np.zeros((n, d)),
-            AUX=np.zeros((n, N_AUX, d)),
-            SUFF=np.zeros((n, stream.n_suff)),
-            ACC=np.zeros((n, N_ACC)),
+        infos = [recorder_info(r) for r in self.recorders]
+        coords = []
+        for info in infos:
+            C = np.zeros((n, len(info.coords), d))
+            for name, start in info.coord_start.items():
+                C[:, info.coords.index(name), :] = self.x0 if isinstance(start, str) else float(start)
+            coords.append(C)
+        self.st = State(
+            theta=np.repeat(self.x0[None, :], n, axis=0).copy(),
+            slots=S,
+            scalars=Z,
+            grad=np.zeros((n, d)),
+            inv_step=np.zeros((n, d)),
+            vhat=np.zeros((n, d)),
+            suff=np.zeros((n, stream.n_suff)),
+            loss=np.zeros(n),
+            acc=tuple(np.zeros((n, info.n_acc)) for info in infos),
+            coords=tuple(coords),
         )
-        self.st.AUX[:, X_MIN, :] = self.x0
-        self.st.AUX[:, X_MAX, :] = self.x0
         self.t = 1  # the next round to play
 
     @property
     def n_seeds(self):
         return self.seed_arr.shape[0]
 
+    def field_names(self):
+        """Per recorder, the names of the fields it records."""
+        return tuple(recorder_info(r).fields for r in self.recorders)
+
+    def final(self):
+        """The per-coordinate rows the recorders expose after the last round played, and v_hat."""
+        out = {"vhat": np.array(self.st.vhat)}
+        for r, C in zip(self.recorders, self.st.coords):
+            info = recorder_info(r)
+            for name, row in info.final.items():
+                out[name] = np.array(C[:, info.coords.index(row), :])
+        return out
+
     def _part(self, learners, seed_arr, rows):
         """A copy holding the trials ``rows`` (a slice or positions) of this game."""
-        g = _Game.__new__(_Game)
+        g = Game.__new__(Game)
         g.learners = list(learners)
         g.stream = self.stream
         g.seed_arr = np.array(seed_arr)
         g.x0 = self.x0
         g.record_theta = self.record_theta
+        g.recorders = self.recorders
         g.P = np.array(self.P[rows])
         g.seeds_all = np.array(self.seeds_all[rows])
-        g.st = _State(*(np.array(a[rows]) for a in self.st))
+        g.st = _rows(self.st, rows)
         g.t = self.t
         return g
 
@@ -472,6 +295,12 @@ class _Game:
     def copy(self):
         return self._part(self.learners, self.seed_arr, slice(None))
 
+    def _records(self, nc):
+        n, d = self.st.theta.shape
+        return Records(loss=np.zeros((n, nc)), suff=np.zeros((n, nc, self.stream.n_suff)),
+                       theta=np.zeros((n, nc if self.record_theta else 0, d)),
+                       fields=tuple(np.zeros((n, nc, len(f))) for f in self.field_names()))
+
     def advance(self, ck, *, chunks=1, progress=None, T=None, deadline=None):
         """Play up to round ck[-1], recording the checkpoints ``ck`` (increasing, all >= self.t).
 
@@ -479,22 +308,18 @@ class _Game:
         ``time.perf_counter()`` value) it stops after the first chunk that ends past it
         and returns the records of the checkpoints reached so far (check ``self.t``).
         """
-        import time
-
         ck = np.asarray(ck, dtype=np.int64)
         if ck.size and ck[0] < self.t:
             raise ValueError(f"checkpoint {int(ck[0])} was already played (the game is at round {self.t})")
         stream, learners = self.stream, self.learners
-        n = self.P.shape[0]
-        d = stream.d
         nc = ck.shape[0]
-        rec = _Records(REC=np.zeros((n, nc, N_REC)), SUFF=np.zeros((n, nc, stream.n_suff)),
-                       THETA=np.zeros((n, nc if self.record_theta else 0, d)))
+        rec = self._records(nc)
+        names = self.field_names()
         err = np.zeros(4, dtype=np.int64)
         L0 = learners[0]
         lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
         weighted = bool(L0.weighted_projection)
-        kernel = _kernel_for(lspec, sspec, dspec)
+        kernel = kernel_for(lspec, sspec, dspec, *self.recorders)
         n_seeds = self.n_seeds
         T = int(ck[-1]) if T is None and nc else T
         bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
@@ -502,17 +327,17 @@ class _Game:
         for a, b in zip(bounds[:-1], bounds[1:]):
             if b <= a:
                 continue
-            t = kernel(lspec, sspec, dspec, weighted, self.P, self.seeds_all, self.st, rec, ck, int(a), int(b),
-                       int(self.t), err)
+            t = kernel(lspec, sspec, dspec, weighted, self.recorders, self.P, self.seeds_all, self.st, rec, ck,
+                       int(a), int(b), int(self.t), err)
             if err[0] != 0:
                 k = int(err[1])
                 L = learners[k // n_seeds]
                 where = f" (coordinate {int(err[3])})" if err[0] in (ERR_GRAD, ERR_ITERATE) else ""
                 rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
                 raise NonFiniteError(
-                    f"{_ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed "
+                    f"{ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed "
                     f"{int(self.seeds_all[k])}, learner {L!r}, stream {stream!r}; no result was recorded")
-            _check_records(rec.REC, a, b, ck, self.seeds_all, learners, n_seeds, stream)
+            _check_records(rec, names, a, b, ck, self.seeds_all, learners, n_seeds, stream)
             self.t = int(t)
             done = b
             if progress is not None:
@@ -520,7 +345,7 @@ class _Game:
             if deadline is not None and time.perf_counter() > deadline and b < nc:
                 break
         if done == nc:
-            bad = ~np.all(np.isfinite(self.st.X), axis=1)
+            bad = ~np.all(np.isfinite(self.st.theta), axis=1)
             if bad.any():
                 k = int(np.argmax(bad))
                 raise NonFiniteError(
@@ -528,22 +353,37 @@ class _Game:
                     f"{int(self.seeds_all[k])}, learner {learners[k // n_seeds]!r}, stream {stream!r}; "
                     "no result was recorded")
             return rec
-        return _Records(rec.REC[:, :done], rec.SUFF[:, :done], rec.THETA[:, :done] if self.record_theta
-                        else rec.THETA)
+        return _select(rec, slice(0, done))
+
+    def named(self, rec, rows=slice(None)):
+        """The recorded fields of ``rec`` by name (trials ``rows``): {name: (n, nc) array}."""
+        out = {}
+        for names, F in zip(self.field_names(), rec.fields):
+            for j, name in enumerate(names):
+                out[name] = F[rows, :, j]
+        return out
 
     def runs(self, rec, ck, T, single=False):
         """One :class:`Run` or :class:`Runs` per learner from the records ``rec`` of checkpoints ``ck``."""
-        from .runs import Run, Runs
-
         out = []
         n_seeds = self.n_seeds
         for j, L in enumerate(self.learners):
             sl = slice(j * n_seeds, (j + 1) * n_seeds)
             cls = Run if single else Runs
             game = self if len(self.learners) == 1 else self.take(j)
-            out.append(cls._from_kernel(L, self.stream, T, self.seed_arr, ck, self.x0, rec.REC[sl], rec.SUFF[sl],
-                                        rec.THETA[sl] if self.record_theta else None, game))
+            out.append(cls._from_kernel(L, self.stream, T, self.seed_arr, ck, self.x0, rec.loss[sl], self.named(rec, sl),
+                                        rec.suff[sl], rec.theta[sl] if self.record_theta else None, game))
         return out
+
+    def extend(self, runs, T, *, checkpoints=None, seconds=None):
+        """``runs`` (played by this game) continued to horizon T: see :func:`continue_runs`."""
+        return continue_runs(runs, T, checkpoints=checkpoints, seconds=seconds)
+
+
+def _select(rec, cols):
+    """The records of the checkpoints ``cols`` (a slice or a boolean mask)."""
+    return Records(rec.loss[:, cols], rec.suff[:, cols], rec.theta[:, cols] if rec.theta.shape[1] else rec.theta,
+                   tuple(F[:, cols] for F in rec.fields))
 
 
 def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
@@ -557,8 +397,6 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     checkpoint asked for or at the chunk's last round (which is then their horizon and last
     checkpoint).  Every round is played once: the kernel state at runs.T is copied and continued.
     """
-    import time
-
     T = V.integer("T", T, lo=1, hi=T_MAX)
     if T <= runs.T:
         raise ValueError(f"T = {T} must exceed the horizon already played ({runs.T})")
@@ -582,38 +420,43 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     # the game is played in chunks of about 2^23 trial-rounds (a few tenths of a second), so that a time
     # budget is checked, and Ctrl-C is seen, between them: extra stops between the checkpoints asked for,
     # whose records are dropped (the rounds played are the same)
-    step = max(2 ** 23 // max(game.P.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
+    step = max(2 ** 23 // max(game.seeds_all.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
     extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
     allck = np.union1d(new, extra).astype(np.int64)
     keep = np.isin(allck, new)
     new = allck
     chunks = new.size if chunks is None else chunks
     rec = game.advance(new, chunks=chunks, deadline=deadline)
-    done = rec.REC.shape[1]
+    done = rec.loss.shape[1]
     if done == 0:
         return runs
     keep = keep[:done].copy()
     keep[-1] = True  # the round reached is the new horizon
     new = new[:done][keep]
-    rec = _Records(rec.REC[:, keep], rec.SUFF[:, keep], rec.THETA[:, keep] if rec.THETA.shape[1] else rec.THETA)
+    rec = _select(rec, keep)
     ck = np.concatenate([runs.t, new])
-    REC = np.concatenate([runs._rec, rec.REC], axis=1)
-    SUFF = np.concatenate([runs._suff, rec.SUFF], axis=1)
+    loss = np.concatenate([runs._loss, rec.loss], axis=1)
+    named = game.named(rec)
+    fields = {k: np.concatenate([runs._records[k], named[k]], axis=1) for k in named}
+    SUFF = np.concatenate([runs._suff, rec.suff], axis=1)
     THETA = None
     if runs._theta_path is not None:
-        THETA = np.concatenate([runs._theta_path, rec.THETA], axis=1)
+        THETA = np.concatenate([runs._theta_path, rec.theta], axis=1)
     cls = type(runs)
-    return cls._from_kernel(runs.learner, s, int(new[-1]), runs._seeds, ck, runs.x0, REC, SUFF, THETA, game)
+    return cls._from_kernel(runs.learner, s, int(new[-1]), runs._seeds, ck, runs.x0, loss, fields, SUFF, THETA, game)
 
 
-class _Scan:
+class Scan:
     """Play a game forward from round 1 (or from a copied state), recording the rounds asked for:
-    the replay that locates a first violating round."""
+    the replay that locates a first violating round.  It records what ``runs`` recorded."""
 
     def __init__(self, runs, seeds=None, game=None):
         idx = np.arange(runs.n_seeds) if seeds is None else np.asarray(seeds, dtype=np.int64)
         self.runs = runs
-        self.game = _Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False) if game is None else game
+        if game is None:
+            recs = runs._game.recorders if runs._game is not None else _recorders.BOUNDS
+            game = Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False, recs)
+        self.game = game
 
     def skip_to(self, t):
         """Play rounds up to t - 1 without recording them."""
@@ -623,13 +466,11 @@ class _Scan:
     def records(self, ck, with_comparator=True):
         """Play to ck[-1], recording the rounds ``ck``: a Runs over those rounds (without the comparator,
         and so without regret, when the claim does not need it)."""
-        from .runs import Runs
-
         ck = np.asarray(ck, dtype=np.int64)
         rec = self.game.advance(ck)
         return Runs._from_kernel(self.runs.learner, self.runs.stream, int(ck[-1]), self.game.seed_arr, ck,
-                                 self.runs.x0, rec.REC, rec.SUFF, None, self.game, keep_game=False,
-                                 with_comparator=with_comparator)
+                                 self.runs.x0, rec.loss, self.game.named(rec), rec.suff, None, self.game,
+                                 keep_game=False, with_comparator=with_comparator)
 
     def block(self, t_to, with_comparator=True):
         """Play and record every round from the game's next round to ``t_to``."""

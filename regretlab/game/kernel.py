@@ -1,0 +1,145 @@
+"""The one compiled loop of a game, and the named arrays it reads and writes.
+
+Every round of every trial (a trial is one seed x one hyperparameter set) does: the
+stream's loss and gradient at theta_t (which also adds the round's comparator sufficient
+statistics), the finiteness checks, the recorders' ``observe``, the learner's step, the
+recorders' ``after_step``, and the projection.  At each checkpoint it writes the cumulative
+loss, the sufficient statistics, the iterate and each recorder's ``snapshot``.
+
+The loop knows no statistic by name: the recorders are a tuple of spec objects walked at
+compile time (``regretlab._registry.observe_all`` and friends), their scalar accumulators a
+tuple of floats carried in registers over a chunk of rounds.  All state lives in arrays owned
+by Python (:class:`State`), so a game can be continued chunk by chunk with bit-identical results.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba
+import numpy as np
+
+from .._jit import JIT_OPTIONS, njit
+from .._registry import after_step_all, learner_step, load_all, observe_all, project, snapshot_all, store_all, \
+    stream_round
+
+ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2 = 1, 2, 3, 4
+ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t",
+             ERR_GRAD2: "the squared gradient norm (|g| above ~1e154 overflows g^2, which every adaptive "
+                        "learner and bound statistic needs)"}
+
+
+class State(NamedTuple):
+    """The game of n trials after round t - 1 (arrays owned by Python; the kernel updates them in place)."""
+
+    theta: np.ndarray  # (n, d) theta_t
+    slots: np.ndarray  # (n, slots, d) the learner's per-coordinate state (named by its State fields)
+    scalars: np.ndarray  # (n, scalars) the learner's per-trial state (named by its State fields)
+    grad: np.ndarray  # (n, d) g_t
+    inv_step: np.ndarray  # (n, d) H_t, the learner's per-coordinate inverse step size
+    vhat: np.ndarray  # (n, d) the learner's second-moment estimate (0 without one)
+    suff: np.ndarray  # (n, n_suff) the comparator's sufficient statistics of rounds 1..t-1
+    loss: np.ndarray  # (n,) cumulative loss of rounds 1..t-1
+    acc: tuple  # per recorder: (n, n_acc) scalar accumulators
+    coords: tuple  # per recorder: (n, n_coords, d) per-coordinate rows
+
+
+class Records(NamedTuple):
+    """What a kernel call writes at its checkpoints."""
+
+    loss: np.ndarray  # (n, nc) cumulative loss
+    suff: np.ndarray  # (n, nc, n_suff)
+    theta: np.ndarray  # (n, nc, d), or (n, 0, d) when not recorded
+    fields: tuple  # per recorder: (n, nc, n_fields)
+
+
+def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
+    """Play rounds t0 .. ck[c1-1] for every trial, recording checkpoints c0 .. c1-1.
+
+    Returns the next round to play.  On a non-finite value it fills
+    ``err = (cause, trial, round, coordinate)`` and returns early.
+
+    Trials are the outer loop so that each trial's cumulative loss and the recorders'
+    accumulators live in registers for a whole chunk (measured: keeping them in arrays and
+    reloading them every round cost about a third of the per-round time).
+    """
+    n = st.theta.shape[0]
+    d = st.theta.shape[1]
+    X = st.theta
+    G = st.grad
+    H = st.inv_step
+    V = st.vhat
+    S = st.slots
+    Z = st.scalars
+    SUFF = st.suff
+    RC = st.coords
+    t = t0
+    for k in range(n):
+        seed = seeds[k]
+        loss_sum = st.loss[k]
+        accs = load_all(recs, st.acc, k)
+        t = t0
+        for c in range(c0, c1):
+            t_end = ck[c]
+            while t <= t_end:
+                loss = stream_round(sspec, seed, t, X, k, G, SUFF)
+                if not math.isfinite(loss):
+                    err[0] = ERR_LOSS
+                    err[1] = k
+                    err[2] = t
+                    return t
+                g2 = 0.0
+                for i in range(d):
+                    g = G[k, i]
+                    x = X[k, i]
+                    if not (math.isfinite(g) and math.isfinite(x)):
+                        err[0] = ERR_GRAD if math.isfinite(x) else ERR_ITERATE
+                        err[1] = k
+                        err[2] = t
+                        err[3] = i
+                        return t
+                    g2 += g * g
+                if not math.isfinite(g2):
+                    err[0] = ERR_GRAD2
+                    err[1] = k
+                    err[2] = t
+                    return t
+                loss_sum += loss
+                accs = observe_all(recs, accs, RC, k, t, X, G)
+                big, b1t, alpha_t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
+                if not math.isfinite(big):  # this round's step made theta_(t+1) non-finite
+                    err[0] = ERR_ITERATE
+                    err[1] = k
+                    err[2] = t + 1
+                    for i in range(d):
+                        if not math.isfinite(X[k, i]):
+                            err[3] = i
+                            break
+                    return t
+                accs = after_step_all(recs, accs, RC, k, t, X, H, V, big, b1t, alpha_t)
+                project(dspec, X, k, H, weighted)
+                t += 1
+            st.loss[k] = loss_sum
+            store_all(recs, st.acc, k, accs)
+            rec.loss[k, c] = loss_sum
+            for j in range(SUFF.shape[1]):
+                rec.suff[k, c, j] = SUFF[k, j]
+            if rec.theta.shape[1] > 0:
+                for i in range(d):
+                    rec.theta[k, c, i] = X[k, i]
+            snapshot_all(recs, accs, RC, k, X, V, rec.fields, c)
+    return t
+
+
+# Numba pickles every compiled signature into one cache index per function; a user's spec
+# class from a script that another process cannot import would make that index unreadable.
+# So only regretlab's own specs go through the cached kernel; user-registered ones use an
+# uncached twin compiled from the same source (once per process).
+_play_kernel = njit(_play_kernel_py)
+_play_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_kernel_py)
+
+
+def kernel_for(*specs):
+    """The cached kernel when every spec is regretlab's own, else the uncached twin."""
+    own = all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
+    return _play_kernel if own else _play_kernel_uncached

@@ -1,0 +1,255 @@
+"""The statistics the bounds need, as compiled recorders the engine runs without knowing them.
+
+Each recorder is a small ``NamedTuple`` spec registered with
+:func:`regretlab.register_recorder`: per round it ``observe``-s the gradient and the iterate
+(before the step) and the learner's step (``after_step``), and at each checkpoint it writes
+its named fields (``snapshot``).  A run carries the recorders chosen by
+``play(..., record=...)``:
+
+* ``"bounds"`` (the default): :data:`BOUNDS`, every statistic a bound or claim of
+  ``regretlab.bounds`` reads, so that ``verify`` never replays a run;
+* ``"regret"``: none; the run records only the cumulative loss and the comparator's
+  sufficient statistics (its regret curve), at the cost of the game alone;
+* a tuple of recorder specs, built-in or user-registered.
+
+Which bound reads which field (THEORY.md sections 3, 5 and 7, 10):
+
+=====================  ==========================================  ==========================
+recorder               fields                                      read by
+=====================  ==========================================  ==========================
+:class:`GradientNorms`  sum_g_norm, max_g_2, max_g_inf              every regret bound; G, G_inf
+:class:`IterateRange`   spread_inf, spread_2                        ``spread="iterates"``
+:class:`Preconditioner` sum_sqrt_vhat                               Theorem 4.1, AMSGrad, Tran-Phong
+:class:`StepSizeGrowth` gamma_neg, first_gamma_neg, sum_beta1_h,    ``proof_assumption``, AMSGrad,
+                        max_step                                    ``step_size``
+:class:`Lemma103`       lemma_10_3_lhs                              ``lemma_10_3``
+:class:`Lemma104`       lemma_10_4_lhs                              ``lemma_10_4``
+=====================  ==========================================  ==========================
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from ._registry import recorder_info, register_recorder
+
+
+# ------------------------------------------------------------------ gradient norms
+
+class GradientNorms(NamedTuple):
+    """sum_i ||g_{1:t,i}||_2, max_s ||g_s||_2 and max_s ||g_s||_inf (THEORY.md section 3: the G, G_inf
+    and sum_i ||g_{1:T,i}|| of Theorem 4.1; every regret bound reads them)."""
+
+    tag: int = 0
+
+
+def _gn_observe(spec, a, C, k, t, X, G):
+    maxg2, maxginf = a
+    g2 = 0.0
+    ginf = 0.0
+    for i in range(G.shape[1]):
+        g = G[k, i]
+        gg = g * g
+        C[k, 0, i] += gg
+        g2 += gg
+        ag = abs(g)
+        if ag > ginf:
+            ginf = ag
+    if g2 > maxg2:
+        maxg2 = g2
+    if ginf > maxginf:
+        maxginf = ginf
+    return (maxg2, maxginf)
+
+
+def _gn_snapshot(spec, a, C, k, X, V, out, c):
+    sg = 0.0
+    for i in range(C.shape[2]):
+        sg += math.sqrt(C[k, 0, i])
+    out[k, c, 0] = sg
+    out[k, c, 1] = math.sqrt(a[0])
+    out[k, c, 2] = a[1]
+
+
+register_recorder(GradientNorms, fields=("sum_g_norm", "max_g_2", "max_g_inf"), n_acc=2, coords=("sum_g2",),
+                  final={"sum_g2": "sum_g2"}, observe=_gn_observe, snapshot=_gn_snapshot)
+
+
+# ------------------------------------------------------------------ iterate ranges
+
+class IterateRange(NamedTuple):
+    """The per-coordinate range of theta_1 .. theta_t: its max (the exact l_inf diameter of the
+    iterates, ``spread_inf``) and the l2 norm of the ranges (an upper bound of the l2 diameter,
+    ``spread_2``), for bounds evaluated with ``spread="iterates"``."""
+
+    tag: int = 0
+
+
+def _ir_observe(spec, a, C, k, t, X, G):
+    for i in range(X.shape[1]):
+        x = X[k, i]
+        if x < C[k, 0, i]:
+            C[k, 0, i] = x
+        if x > C[k, 1, i]:
+            C[k, 1, i] = x
+    return a
+
+
+def _ir_snapshot(spec, a, C, k, X, V, out, c):
+    d = C.shape[2]
+    dinf = 0.0
+    for i in range(d):
+        w = C[k, 1, i] - C[k, 0, i]
+        if w > dinf:
+            dinf = w
+    d2 = 0.0  # the l2 norm of the ranges, scaled by their max so that huge iterates do not overflow it
+    if dinf > 0.0:
+        for i in range(d):
+            w = (C[k, 1, i] - C[k, 0, i]) / dinf
+            d2 += w * w
+    out[k, c, 0] = dinf
+    out[k, c, 1] = dinf * math.sqrt(d2)
+
+
+register_recorder(IterateRange, fields=("spread_inf", "spread_2"), coords=("theta_min", "theta_max"),
+                  coord_start={"theta_min": "x0", "theta_max": "x0"},
+                  final={"theta_min": "theta_min", "theta_max": "theta_max"},
+                  observe=_ir_observe, snapshot=_ir_snapshot)
+
+
+# ------------------------------------------------------------------ the learner's preconditioner
+
+class Preconditioner(NamedTuple):
+    """sum_i sqrt(v_hat_{t,i}) at each checkpoint (Theorem 4.1's first term; AMSGrad's Theorem 4)."""
+
+    tag: int = 0
+
+
+def _pc_snapshot(spec, a, C, k, X, V, out, c):
+    sv = 0.0
+    for i in range(V.shape[1]):
+        sv += math.sqrt(V[k, i])
+    out[k, c, 0] = sv
+
+
+register_recorder(Preconditioner, fields=("sum_sqrt_vhat",), snapshot=_pc_snapshot)
+
+
+# ------------------------------------------------------------------ the step sizes of the proof
+
+class StepSizeGrowth(NamedTuple):
+    r"""The proof of Theorem 4.1 assumes Gamma_{t,i} = H_{t,i} - H_{t-1,i} >= 0 for the inverse step
+    size H = sqrt(v_hat)/alpha_t (THEORY.md section 4): the number of (t, i) where it fails
+    (``gamma_neg``) and the first such round (``first_gamma_neg``, 0 for none); AMSGrad's
+    sum_t sum_i beta1_t H_{t,i} (``sum_beta1_h``); and max_t ||Delta_t||_inf (``max_step``)."""
+
+    tag: int = 0
+
+
+def _ss_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
+    gneg, firstneg, sumb1h, maxstep = a
+    if step > maxstep:
+        maxstep = step
+    neg = 0
+    sb = 0.0
+    for i in range(H.shape[1]):
+        h = H[k, i]
+        if h < C[k, 0, i]:
+            neg += 1
+        C[k, 0, i] = h
+        sb += h
+    if neg > 0:
+        if gneg == 0.0:
+            firstneg = t
+        gneg += neg
+    sumb1h += beta1_t * sb
+    return (gneg, firstneg, sumb1h, maxstep)
+
+
+def _ss_snapshot(spec, a, C, k, X, V, out, c):
+    out[k, c, 0] = a[0]
+    out[k, c, 1] = a[1]
+    out[k, c, 2] = a[2]
+    out[k, c, 3] = a[3]
+
+
+register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=4,
+                  coords=("h_prev",), after_step=_ss_after_step, snapshot=_ss_snapshot)
+
+
+# ------------------------------------------------------------------ the lemmas of the proof
+
+class Lemma103(NamedTuple):
+    r"""The left side of Lemma 10.3, sum_i sum_{s<=t} |g_{s,i}|/sqrt(s) (THEORY.md section 4)."""
+
+    tag: int = 0
+
+
+def _l103_observe(spec, a, C, k, t, X, G):
+    g1 = 0.0
+    for i in range(G.shape[1]):
+        g1 += abs(G[k, i])
+    return (a[0] + g1 * (1.0 / math.sqrt(t)),)
+
+
+def _one_snapshot(spec, a, C, k, X, V, out, c):
+    out[k, c, 0] = a[0]
+
+
+register_recorder(Lemma103, fields=("lemma_10_3_lhs",), n_acc=1, observe=_l103_observe, snapshot=_one_snapshot)
+
+
+class Lemma104(NamedTuple):
+    r"""The left side of Lemma 10.4, sum_{s<=t} sum_i m_hat_{s,i}^2/sqrt(s v_hat_{s,i}) (THEORY.md
+    section 4), from the step: with Delta = alpha_s m_hat/sqrt(v_hat) and H = sqrt(v_hat)/alpha_s,
+    m_hat^2/sqrt(v_hat) = (Delta H)(Delta/alpha_s), in this order so that large steps do not overflow."""
+
+    tag: int = 0
+
+
+def _l104_observe(spec, a, C, k, t, X, G):
+    for i in range(X.shape[1]):
+        C[k, 0, i] = X[k, i]
+    return a
+
+
+def _l104_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
+    s104 = 0.0
+    inv_alpha_t = 1.0 / alpha_t
+    for i in range(X.shape[1]):
+        delta = C[k, 0, i] - X[k, i]
+        s104 += (delta * H[k, i]) * (delta * inv_alpha_t)
+    return (a[0] + s104 * (1.0 / math.sqrt(t)),)
+
+
+register_recorder(Lemma104, fields=("lemma_10_4_lhs",), n_acc=1, coords=("theta_prev",),
+                  observe=_l104_observe, after_step=_l104_after_step, snapshot=_one_snapshot)
+
+
+#: every statistic of ``regretlab.bounds``: the default recording of ``play``
+BOUNDS = (GradientNorms(), Preconditioner(), StepSizeGrowth(), IterateRange(), Lemma103(), Lemma104())
+#: the regret curve only (cumulative loss and the comparator's sufficient statistics)
+REGRET = ()
+_NAMED = {"bounds": BOUNDS, "regret": REGRET}
+
+
+def resolve(record):
+    """The tuple of recorder specs a ``record=`` argument names (validated; one line on an error)."""
+    if record is None:
+        return BOUNDS
+    if isinstance(record, str):
+        if record not in _NAMED:
+            raise ValueError(f"record must be one of {sorted(_NAMED)} or a tuple of recorders, got {record!r}")
+        return _NAMED[record]
+    try:
+        recs = tuple(record)
+    except TypeError:
+        raise ValueError(f"record must be one of {sorted(_NAMED)} or a tuple of recorders, got {record!r}") from None
+    seen = {}
+    for r in recs:
+        info = recorder_info(r)
+        for f in info.fields:
+            if f in seen:
+                raise ValueError(f"record: the field {f!r} is recorded by both {seen[f]!r} and {r!r}")
+            seen[f] = r
+    return recs
