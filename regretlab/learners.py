@@ -39,23 +39,64 @@ TINY = 2.2250738585072014e-308
 _SCHEDULES = {"theorem": THEOREM, "constant": CONSTANT}
 
 
-class Learner:
-    """Base class of the learner specs (frozen dataclasses)."""
+class NoState(NamedTuple):
+    """The state of a learner that keeps none (OGD)."""
 
-    #: per-coordinate state slots and scalar state slots the step uses
-    n_slots = 0
-    n_scalars = 0
+
+class Learner:
+    """Base class of the learner specs (frozen dataclasses).
+
+    A learner names its numeric hyperparameters in a :attr:`Params` NamedTuple and its state in
+    a :attr:`State` NamedTuple: per coordinate, shape (n, d), the fields of
+    :attr:`coordinate_state`, per trial, shape (n,), the others (zero at t = 1).  The compiled
+    step (see :func:`regretlab.register_learner`) reads them by name through compile-time index
+    tuples, ``P[k, px.alpha]``, ``S[k, sx.m, i]``, ``Z[k, sx.beta1_pow]``; after a run,
+    ``runs.learner_state`` is the named State (:meth:`state_of`).  A batch of learners of one
+    type (a grid) plays in one kernel call.
+    """
+
+    #: the NamedTuple class of the learner's state, and which of its fields are per coordinate
+    State = NoState
+    coordinate_state: tuple = ()
+    #: the NamedTuple class of its numeric hyperparameters (the fields are attribute names)
+    Params = None
     #: whether the projection is the weighted Pi_{X, sqrt(V_hat)} of Reddi et al.
     weighted_projection = False
-    #: the hyperparameters that travel into the kernel as one float row, in order
-    _param_names: tuple = ()
 
     @property
     def name(self):
         return type(self).__name__
 
     def _params(self):
-        return tuple(float(getattr(self, n)) for n in self._param_names)
+        """The numeric hyperparameters, in the order of ``Params._fields``."""
+        return tuple(float(getattr(self, n)) for n in self.Params._fields)
+
+    def allocate(self, n, d):
+        """The kernel's state arrays for n trials in dimension d, zero (the state at t = 1):
+        S (n, slots, d) for the per-coordinate fields of :attr:`State`, Z (n, scalars) for the others."""
+        nc = len(self.coordinate_state)
+        ns = len(self.State._fields) - nc
+        return np.zeros((n, max(nc, 1), d)), np.zeros((n, max(ns, 1)))
+
+    def state_of(self, S, Z):
+        """The named :attr:`State` of the kernel arrays S, Z: views, (n, d) per coordinate, (n,) per trial."""
+        _, sx = _layout(self.Params, self.State, tuple(self.coordinate_state))
+        return self.State(*(S[:, j, :] if f in self.coordinate_state else Z[:, j]
+                            for f, j in zip(self.State._fields, sx)))
+
+    def init_state(self, n, d):
+        """The named state of n trials at t = 1 (zeros): ``rl.Adam().init_state(2, 3).m.shape == (2, 3)``."""
+        return self.state_of(*self.allocate(n, d))
+
+    @classmethod
+    def batch_params(cls, learners, n_seeds):
+        """The kernel's hyperparameter matrix P of a batch: row k holds trial k's values, in the order of
+        ``Params._fields``, each learner's row repeated for its n_seeds trials."""
+        if cls.Params is None or not isinstance(cls.Params, type) or not hasattr(cls.Params, "_fields"):
+            raise ValueError(f"learner {cls.__name__} must name its hyperparameters in a Params NamedTuple class")
+        rows = np.array([L._params() for L in learners], dtype=np.float64).reshape(len(learners), -1)
+        P = np.ascontiguousarray(np.repeat(rows, n_seeds, axis=0))
+        return P if P.shape[1] else np.zeros((P.shape[0], 1))
 
     def _spec(self):
         raise NotImplementedError
@@ -116,6 +157,108 @@ def _alpha_t(schedule, alpha, t):
     return alpha / math.sqrt(t) if schedule == THEOREM else alpha
 
 
+# =============================================================== state and hyperparameter layouts
+# Each learner names its hyperparameters (a Params NamedTuple) and its state (a State NamedTuple):
+# per-coordinate fields live in the kernel's S[k, slot, i], per-trial fields in Z[k, slot], the
+# hyperparameters in P[k, j].  The step reads them by name through the index tuples of
+# :func:`_layout` (compile-time constants), never by a bare number.  (A NamedTuple of arrays
+# passed into the loop instead was measured 5x slower per round for Adam: Numba counts a
+# reference to every array taken out of a tuple, every round.)
+
+
+class AdamParams(NamedTuple):
+    alpha: float
+    beta1: float
+    beta2: float
+    eps: float
+    lam: float
+
+
+class AdamState(NamedTuple):
+    m: np.ndarray  # (n, d) first moment
+    v: np.ndarray  # (n, d) second moment
+    beta1_pow: np.ndarray  # (n,) beta1^t
+    beta2_pow: np.ndarray  # (n,) beta2^t
+    lam_pow: np.ndarray  # (n,) lam^(t-1)
+    beta1_t_pow: np.ndarray  # (n,) beta1_t^t = beta1^t lam^(t(t-1)) ("current" bias correction)
+
+
+class AMSGradState(NamedTuple):
+    m: np.ndarray  # (n, d)
+    v: np.ndarray  # (n, d)
+    v_max: np.ndarray  # (n, d) max_{s<=t} v_s
+    beta1_pow: np.ndarray  # (n,)
+    beta2_pow: np.ndarray  # (n,)
+    lam_pow: np.ndarray  # (n,)
+
+
+class AdaMaxParams(NamedTuple):
+    alpha: float
+    beta1: float
+    beta2: float
+    eps: float
+
+
+class AdaMaxState(NamedTuple):
+    m: np.ndarray  # (n, d)
+    u: np.ndarray  # (n, d) the exponentially weighted infinity norm
+    beta1_pow: np.ndarray  # (n,)
+
+
+class AdaGradParams(NamedTuple):
+    alpha: float
+    delta: float
+
+
+class AdaGradState(NamedTuple):
+    sum_g2: np.ndarray  # (n, d) sum_s g_{s,i}^2
+
+
+class RMSPropParams(NamedTuple):
+    alpha: float
+    beta2: float
+    eps: float
+
+
+class RMSPropState(NamedTuple):
+    v: np.ndarray  # (n, d)
+
+
+class OGDParams(NamedTuple):
+    alpha: float
+
+
+class AdamNCParams(NamedTuple):
+    alpha: float
+    beta1: float
+    eps: float
+    lam: float
+
+
+class AdamNCState(NamedTuple):
+    m: np.ndarray  # (n, d)
+    v: np.ndarray  # (n, d) the mean of g_1^2 .. g_t^2
+    lam_pow: np.ndarray  # (n,)
+
+
+class NesterovParams(NamedTuple):
+    alpha: float
+    momentum: float
+
+
+class NesterovState(NamedTuple):
+    b: np.ndarray  # (n, d) the momentum buffer
+
+
+def _layout(params, state, coords):
+    """The index tuples of a learner: ``px.alpha`` is alpha's column of P; ``sx.m`` the slot of a
+    per-coordinate field in S, ``sx.beta1_pow`` that of a per-trial field in Z."""
+    px = params(*range(len(params._fields)))
+    ns = [f for f in state._fields if f not in coords]
+    sx = state(*(coords.index(f) if f in coords else ns.index(f) for f in state._fields))
+    return px, sx
+
+
 def _specialise(base, make_step, **axes):
     """Create, register and return one spec class per combination of mode values.
 
@@ -148,33 +291,35 @@ _EPS_MODE = {"paper": 0, "hat": 1}
 
 
 def _make_adam_step(schedule, bias, eps_hat, lazy):
+    px, sx = _layout(AdamParams, AdamState, ('m', 'v'))
+
     # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
     def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha = P[k, 0]
-        beta1 = P[k, 1]
-        beta2 = P[k, 2]
-        eps = P[k, 3]
-        lam = P[k, 4]
+        alpha = P[k, px.alpha]
+        beta1 = P[k, px.beta1]
+        beta2 = P[k, px.beta2]
+        eps = P[k, px.eps]
+        lam = P[k, px.lam]
         if t == 1:
-            Z[k, 0] = beta1  # beta1^t
-            Z[k, 1] = beta2  # beta2^t
-            Z[k, 2] = 1.0  # lam^(t-1)
-            Z[k, 3] = beta1  # beta1_t^t = beta1^t lam^(t(t-1))
+            Z[k, sx.beta1_pow] = beta1  # beta1^t
+            Z[k, sx.beta2_pow] = beta2  # beta2^t
+            Z[k, sx.lam_pow] = 1.0  # lam^(t-1)
+            Z[k, sx.beta1_t_pow] = beta1  # beta1_t^t = beta1^t lam^(t(t-1))
         else:
-            Z[k, 0] = _flush(Z[k, 0] * beta1)
-            Z[k, 1] = _flush(Z[k, 1] * beta2)
-            Z[k, 2] = _flush(Z[k, 2] * lam)
-            Z[k, 3] = _flush(Z[k, 3] * beta1 * Z[k, 2] * Z[k, 2])
-        b1t = beta1 * Z[k, 2]
+            Z[k, sx.beta1_pow] = _flush(Z[k, sx.beta1_pow] * beta1)
+            Z[k, sx.beta2_pow] = _flush(Z[k, sx.beta2_pow] * beta2)
+            Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
+            Z[k, sx.beta1_t_pow] = _flush(Z[k, sx.beta1_t_pow] * beta1 * Z[k, sx.lam_pow] * Z[k, sx.lam_pow])
+        b1t = beta1 * Z[k, sx.lam_pow]
         if bias == 0:
-            c1 = 1.0 - Z[k, 0]
-            c2 = 1.0 - Z[k, 1]
+            c1 = 1.0 - Z[k, sx.beta1_pow]
+            c2 = 1.0 - Z[k, sx.beta2_pow]
         elif bias == 1:
             c1 = 1.0
             c2 = 1.0
         else:
-            c1 = 1.0 - Z[k, 3]
-            c2 = 1.0 - Z[k, 1]
+            c1 = 1.0 - Z[k, sx.beta1_t_pow]
+            c2 = 1.0 - Z[k, sx.beta2_pow]
         alpha_t = _alpha_t(schedule, alpha, t)
         sc2 = math.sqrt(c2)
         step_scale = alpha_t * sc2 / c1
@@ -183,10 +328,10 @@ def _make_adam_step(schedule, bias, eps_hat, lazy):
             g = G[k, i]
             if lazy == 1 and g == 0.0:
                 continue  # lazy variant: untouched coordinates keep m, v, theta (and H, V)
-            m = b1t * S[k, 0, i] + (1.0 - b1t) * g
-            v = beta2 * S[k, 1, i] + (1.0 - beta2) * g * g
-            S[k, 0, i] = m
-            S[k, 1, i] = v
+            m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
+            v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
+            S[k, sx.m, i] = m
+            S[k, sx.v, i] = v
             vhat = v / c2
             if eps_hat == 0:
                 den = math.sqrt(vhat) + eps
@@ -270,9 +415,9 @@ class Adam(Learner):
     eps_mode: str = "paper"
     lazy: bool = False
 
-    n_slots = 2
-    n_scalars = 4
-    _param_names = ("alpha", "beta1", "beta2", "eps", "lam")
+    State = AdamState
+    coordinate_state = ('m', 'v')
+    Params = AdamParams
 
     def __post_init__(self):
         w = "Adam: "
@@ -293,39 +438,41 @@ class Adam(Learner):
 # =============================================================== AMSGrad
 
 def _make_amsgrad_step(schedule, corrected):
+    px, sx = _layout(AdamParams, AMSGradState, ('m', 'v', 'v_max'))
+
     def _amsgrad_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha = P[k, 0]
-        beta1 = P[k, 1]
-        beta2 = P[k, 2]
-        eps = P[k, 3]
-        lam = P[k, 4]
+        alpha = P[k, px.alpha]
+        beta1 = P[k, px.beta1]
+        beta2 = P[k, px.beta2]
+        eps = P[k, px.eps]
+        lam = P[k, px.lam]
         if t == 1:
-            Z[k, 0] = beta1
-            Z[k, 1] = beta2
-            Z[k, 2] = 1.0
+            Z[k, sx.beta1_pow] = beta1
+            Z[k, sx.beta2_pow] = beta2
+            Z[k, sx.lam_pow] = 1.0
         else:
-            Z[k, 0] = _flush(Z[k, 0] * beta1)
-            Z[k, 1] = _flush(Z[k, 1] * beta2)
-            Z[k, 2] = _flush(Z[k, 2] * lam)
-        b1t = beta1 * Z[k, 2]
+            Z[k, sx.beta1_pow] = _flush(Z[k, sx.beta1_pow] * beta1)
+            Z[k, sx.beta2_pow] = _flush(Z[k, sx.beta2_pow] * beta2)
+            Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
+        b1t = beta1 * Z[k, sx.lam_pow]
         alpha_t = _alpha_t(schedule, alpha, t)
         if corrected == 1:
-            c1 = 1.0 - Z[k, 0]
-            c2 = 1.0 - Z[k, 1]
+            c1 = 1.0 - Z[k, sx.beta1_pow]
+            c2 = 1.0 - Z[k, sx.beta2_pow]
         else:
             c1 = 1.0
             c2 = 1.0
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
-            m = b1t * S[k, 0, i] + (1.0 - b1t) * g
-            v = beta2 * S[k, 1, i] + (1.0 - beta2) * g * g
-            vmax = S[k, 2, i]
+            m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
+            v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
+            vmax = S[k, sx.v_max, i]
             if v > vmax:
                 vmax = v
-            S[k, 0, i] = m
-            S[k, 1, i] = v
-            S[k, 2, i] = vmax
+            S[k, sx.m, i] = m
+            S[k, sx.v, i] = v
+            S[k, sx.v_max, i] = vmax
             if corrected == 1:
                 vhat = vmax / c2
                 a = math.sqrt(vhat) + eps
@@ -381,9 +528,9 @@ class AMSGrad(Learner):
     variant: str = "paper"
     projection: str = "weighted"
 
-    n_slots = 3
-    n_scalars = 3
-    _param_names = ("alpha", "beta1", "beta2", "eps", "lam")
+    State = AMSGradState
+    coordinate_state = ('m', 'v', 'v_max')
+    Params = AdamParams
 
     def __post_init__(self):
         w = "AMSGrad: "
@@ -403,27 +550,29 @@ class AMSGrad(Learner):
 # =============================================================== AdaMax
 
 def _make_adamax_step(schedule):
+    px, sx = _layout(AdaMaxParams, AdaMaxState, ('m', 'u'))
+
     def _adamax_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha = P[k, 0]
-        beta1 = P[k, 1]
-        beta2 = P[k, 2]
-        eps = P[k, 3]
+        alpha = P[k, px.alpha]
+        beta1 = P[k, px.beta1]
+        beta2 = P[k, px.beta2]
+        eps = P[k, px.eps]
         if t == 1:
-            Z[k, 0] = beta1
+            Z[k, sx.beta1_pow] = beta1
         else:
-            Z[k, 0] = _flush(Z[k, 0] * beta1)
+            Z[k, sx.beta1_pow] = _flush(Z[k, sx.beta1_pow] * beta1)
         alpha_t = _alpha_t(schedule, alpha, t)
-        lr = alpha_t / (1.0 - Z[k, 0])
+        lr = alpha_t / (1.0 - Z[k, sx.beta1_pow])
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
-            m = beta1 * S[k, 0, i] + (1.0 - beta1) * g
-            u = beta2 * S[k, 1, i]
+            m = beta1 * S[k, sx.m, i] + (1.0 - beta1) * g
+            u = beta2 * S[k, sx.u, i]
             ag = abs(g) + eps
             if ag > u:
                 u = ag
-            S[k, 0, i] = m
-            S[k, 1, i] = u
+            S[k, sx.m, i] = m
+            S[k, sx.u, i] = u
             step = lr * m / u if u > 0.0 else 0.0
             H[k, i] = u / alpha_t
             V[k, i] = u * u
@@ -458,9 +607,9 @@ class AdaMax(Learner):
     eps: float = 0.0
     schedule: str = "constant"
 
-    n_slots = 2
-    n_scalars = 1
-    _param_names = ("alpha", "beta1", "beta2", "eps")
+    State = AdaMaxState
+    coordinate_state = ('m', 'u')
+    Params = AdaMaxParams
 
     def __post_init__(self):
         _common(self, "AdaMax: ")
@@ -472,15 +621,17 @@ class AdaMax(Learner):
 # =============================================================== AdaGrad
 
 def _make_adagrad_step(schedule):
+    px, sx = _layout(AdaGradParams, AdaGradState, ('sum_g2',))
+
     def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha = P[k, 0]
-        delta = P[k, 1]
+        alpha = P[k, px.alpha]
+        delta = P[k, px.delta]
         alpha_t = _alpha_t(schedule, alpha, t)
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
-            n = S[k, 0, i] + g * g
-            S[k, 0, i] = n
+            n = S[k, sx.sum_g2, i] + g * g
+            S[k, sx.sum_g2, i] = n
             den = delta + math.sqrt(n)
             step = alpha_t * g / den if den > 0.0 else 0.0
             H[k, i] = den / alpha_t
@@ -511,8 +662,9 @@ class AdaGrad(Learner):
     delta: float = 0.0
     schedule: str = "constant"
 
-    n_slots = 1
-    _param_names = ("alpha", "delta")
+    State = AdaGradState
+    coordinate_state = ('sum_g2',)
+    Params = AdaGradParams
 
     def __post_init__(self):
         _common(self, "AdaGrad: ")
@@ -525,16 +677,18 @@ class AdaGrad(Learner):
 # =============================================================== RMSProp
 
 def _make_rmsprop_step(schedule):
+    px, sx = _layout(RMSPropParams, RMSPropState, ('v',))
+
     def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha = P[k, 0]
-        beta2 = P[k, 1]
-        eps = P[k, 2]
+        alpha = P[k, px.alpha]
+        beta2 = P[k, px.beta2]
+        eps = P[k, px.eps]
         alpha_t = _alpha_t(schedule, alpha, t)
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
-            v = beta2 * S[k, 0, i] + (1.0 - beta2) * g * g
-            S[k, 0, i] = v
+            v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
+            S[k, sx.v, i] = v
             den = math.sqrt(v) + eps
             step = alpha_t * g / den if den > 0.0 else 0.0
             H[k, i] = den / alpha_t
@@ -567,8 +721,9 @@ class RMSProp(Learner):
     eps: float = 1e-8
     schedule: str = "constant"
 
-    n_slots = 1
-    _param_names = ("alpha", "beta2", "eps")
+    State = RMSPropState
+    coordinate_state = ('v',)
+    Params = RMSPropParams
 
     def __post_init__(self):
         _common(self, "RMSProp: ")
@@ -580,8 +735,10 @@ class RMSProp(Learner):
 # =============================================================== OGD
 
 def _make_ogd_step(schedule):
+    px, sx = _layout(OGDParams, NoState, ())
+
     def _ogd_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha_t = _alpha_t(schedule, P[k, 0], t)
+        alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         big = 0.0
         inv = 1.0 / alpha_t
         for i in range(X.shape[1]):
@@ -612,7 +769,9 @@ class OGD(Learner):
     alpha: float = 0.1
     schedule: str = "theorem"
 
-    _param_names = ("alpha",)
+    State = NoState
+    coordinate_state = ()
+    Params = OGDParams
 
     def __post_init__(self):
         _common(self, "OGD: ")
@@ -624,26 +783,28 @@ class OGD(Learner):
 # =============================================================== AdamNC
 
 def _make_adamnc_step(schedule):
+    px, sx = _layout(AdamNCParams, AdamNCState, ('m', 'v'))
+
     def _adamnc_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha = P[k, 0]
-        beta1 = P[k, 1]
-        eps = P[k, 2]
-        lam = P[k, 3]
+        alpha = P[k, px.alpha]
+        beta1 = P[k, px.beta1]
+        eps = P[k, px.eps]
+        lam = P[k, px.lam]
         if t == 1:
-            Z[k, 0] = 1.0
+            Z[k, sx.lam_pow] = 1.0
         else:
-            Z[k, 0] = _flush(Z[k, 0] * lam)
-        b1t = beta1 * Z[k, 0]
+            Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
+        b1t = beta1 * Z[k, sx.lam_pow]
         alpha_t = _alpha_t(schedule, alpha, t)
         w = 1.0 / t
         keep = 1.0 - w
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
-            m = b1t * S[k, 0, i] + (1.0 - b1t) * g
-            v = keep * S[k, 1, i] + w * g * g
-            S[k, 0, i] = m
-            S[k, 1, i] = v
+            m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
+            v = keep * S[k, sx.v, i] + w * g * g
+            S[k, sx.m, i] = m
+            S[k, sx.v, i] = v
             a = math.sqrt(v) + eps
             step = alpha_t * m / a if a > 0.0 else 0.0
             H[k, i] = a / alpha_t
@@ -678,9 +839,9 @@ class AdamNC(Learner):
     schedule: str = "theorem"
     projection: str = "weighted"
 
-    n_slots = 2
-    n_scalars = 1
-    _param_names = ("alpha", "beta1", "eps", "lam")
+    State = AdamNCState
+    coordinate_state = ('m', 'v')
+    Params = AdamNCParams
 
     def __post_init__(self):
         w = "AdamNC: "
@@ -699,15 +860,17 @@ class AdamNC(Learner):
 # =============================================================== Nesterov SGD
 
 def _make_nesterov_step(schedule):
+    px, sx = _layout(NesterovParams, NesterovState, ('b',))
+
     def _nesterov_step(spec, P, k, S, Z, X, G, H, V, t):
-        alpha_t = _alpha_t(schedule, P[k, 0], t)
-        mu = P[k, 1]
+        alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
+        mu = P[k, px.momentum]
         inv = 1.0 / alpha_t
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
-            b = mu * S[k, 0, i] + g
-            S[k, 0, i] = b
+            b = mu * S[k, sx.b, i] + g
+            S[k, sx.b, i] = b
             step = alpha_t * (g + mu * b)
             H[k, i] = inv
             X[k, i] -= step
@@ -734,8 +897,9 @@ class NesterovSGD(Learner):
     momentum: float = 0.9
     schedule: str = "constant"
 
-    n_slots = 1
-    _param_names = ("alpha", "momentum")
+    State = NesterovState
+    coordinate_state = ('b',)
+    Params = NesterovParams
 
     def __post_init__(self):
         _common(self, "NesterovSGD: ")
@@ -746,3 +910,5 @@ class NesterovSGD(Learner):
 
 
 ALL_LEARNERS = (Adam, AMSGrad, AdaMax, AdaGrad, RMSProp, OGD, AdamNC, NesterovSGD)
+#: the learners by name, as sweep files and the verification suite name them
+CATALOGUE = {cls.__name__: cls for cls in ALL_LEARNERS}

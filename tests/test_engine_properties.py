@@ -107,7 +107,7 @@ def test_quadratic_comparator_against_solver():
         pass
     # Independent route: play a fixed point learner (alpha -> tiny) at three known points p and use
     # f_t(p) = 1/2||p - z_t||^2, which determines z_t.
-    from regretlab.engine import play
+    from regretlab.game import play
 
     def losses_at(p):
         r = play(rl.OGD(1e-300, schedule="constant"), rl.streams.quadratic([1.0, 1.0], sigma=0.8,
@@ -185,7 +185,7 @@ def test_bit_identical_across_repeats_batches_and_chunkings():
 
 
 def test_hyperparameter_batch_equals_single_runs_and_does_not_recompile():
-    from regretlab.engine import _play_kernel
+    from regretlab.game.kernel import _play_kernel
 
     s = rl.streams.reddi(3.0)
     grid = [rl.Adam(alpha=a, beta1=0.0, beta2=0.1) for a in (0.1, 0.3, 0.5)]
@@ -289,8 +289,12 @@ class _SignSGDSpec(NamedTuple):
     tag: int
 
 
+class _SignSGDParams(NamedTuple):
+    alpha: float
+
+
 def _signsgd_step(spec, P, k, S, Z, X, G, H, V, t):
-    alpha_t = P[k, 0] / math.sqrt(t)
+    alpha_t = P[k, 0] / math.sqrt(t)  # P's column 0: alpha, the only field of _SignSGDParams
     big = 0.0
     for i in range(X.shape[1]):
         g = G[k, i]
@@ -307,7 +311,7 @@ rl.register_learner(_SignSGDSpec, _signsgd_step)
 class SignSGD(rl.Learner):
     """A user's learner: theta -= alpha/sqrt(t) sign(g), registered without touching the engine."""
 
-    _param_names = ("alpha",)
+    Params = _SignSGDParams
 
     def __init__(self, alpha=0.1):
         self.alpha = alpha

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from numba.core.errors import NumbaError
 
 import regretlab as rl
-from regretlab import engine as E
+from regretlab.game import boundary as E
 from regretlab.hindsight import best_quadratic
 from regretlab.learners import ALL_LEARNERS
 
@@ -60,7 +60,7 @@ NUMERIC = {
 
 @st.composite
 def learners(draw, cls):
-    hp = {n: draw(NUMERIC[n]) for n in cls._param_names}
+    hp = {n: draw(NUMERIC[n]) for n in cls.Params._fields}
     if cls is rl.Adam and draw(st.booleans()):
         hp["lam"] = None  # documented default: resolved from the schedule
     return cls(**hp)
@@ -377,7 +377,7 @@ def no_kernel():
 
         return kernel
 
-    with mock.patch.object(E, "_kernel_for", guard):
+    with mock.patch.object(E, "kernel_for", guard):
         yield
 
 
@@ -535,7 +535,7 @@ def test_horizon_beyond_2_53_is_a_value_error(T):
 
 
 def test_horizon_2_53_itself_is_accepted():
-    from regretlab.engine import _checkpoints
+    from regretlab.game.boundary import _checkpoints
 
     ck = _checkpoints(None, 2**53)
     assert ck[0] == 1 and ck[-1] == 2**53 and np.all(np.diff(ck) > 0)
