@@ -299,3 +299,31 @@ class Unconstrained(Domain):
 
     def _spec(self):
         return _FreeSpec(self.d)
+
+
+# ------------------------------------------------------------------ linear minimisation
+
+def best_linear(S, domain):
+    r"""min_{theta in domain} <S, theta> and its minimiser, for S of shape (..., d).
+
+    Box: theta_i = lo_i if S_i > 0, hi_i if S_i < 0 (any point of [lo_i, hi_i] if 0);
+    value sum_i min(S_i lo_i, S_i hi_i).  Ball: c - r S/||S||, value <S, c> - r||S||.
+    Unconstrained: 0 at theta = 0 if S = 0, else -inf.
+    """
+    S = np.asarray(S, dtype=float)
+    if isinstance(domain, Box):
+        value = np.sum(np.minimum(S * domain.lo, S * domain.hi), axis=-1)
+        theta = np.where(S > 0, domain.lo, np.where(S < 0, domain.hi, np.clip(0.0, domain.lo, domain.hi)))
+        return value, theta
+    if isinstance(domain, Ball):
+        n = np.linalg.norm(S, axis=-1)
+        value = S @ domain.center - domain.radius * n
+        safe = np.where(n > 0, n, 1.0)[..., None]
+        theta = np.where(n[..., None] > 0, domain.center - domain.radius * S / safe, domain.center)
+        return value, theta
+    if isinstance(domain, Unconstrained):
+        zero = np.all(S == 0, axis=-1)
+        value = np.where(zero, 0.0, -np.inf)
+        theta = np.where(zero[..., None], 0.0, np.nan) * np.ones_like(S)
+        return value, theta
+    raise ValueError(f"no closed-form linear comparator for domain {domain!r}")

@@ -8,33 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .domains import Ball, Box, Unconstrained
-
-
-def best_linear(S, domain):
-    r"""min_{theta in domain} <S, theta> and its minimiser, for S of shape (..., d).
-
-    Box: theta_i = lo_i if S_i > 0, hi_i if S_i < 0 (any point of [lo_i, hi_i] if 0);
-    value sum_i min(S_i lo_i, S_i hi_i).  Ball: c - r S/||S||, value <S, c> - r||S||.
-    Unconstrained: 0 at theta = 0 if S = 0, else -inf.
-    """
-    S = np.asarray(S, dtype=float)
-    if isinstance(domain, Box):
-        value = np.sum(np.minimum(S * domain.lo, S * domain.hi), axis=-1)
-        theta = np.where(S > 0, domain.lo, np.where(S < 0, domain.hi, np.clip(0.0, domain.lo, domain.hi)))
-        return value, theta
-    if isinstance(domain, Ball):
-        n = np.linalg.norm(S, axis=-1)
-        value = S @ domain.center - domain.radius * n
-        safe = np.where(n > 0, n, 1.0)[..., None]
-        theta = np.where(n[..., None] > 0, domain.center - domain.radius * S / safe, domain.center)
-        return value, theta
-    if isinstance(domain, Unconstrained):
-        zero = np.all(S == 0, axis=-1)
-        value = np.where(zero, 0.0, -np.inf)
-        theta = np.where(zero[..., None], 0.0, np.nan) * np.ones_like(S)
-        return value, theta
-    raise ValueError(f"no closed-form linear comparator for domain {domain!r}")
+from .domains import Ball, Box, Unconstrained, best_linear  # noqa: F401  (best_linear: public here too)
 
 
 def best_quadratic(sum_e, sum_e2, t, target, domain):
@@ -73,7 +47,7 @@ def played_rows(stream, seed, T):
     if kind == "synthetic":
         import scipy.sparse as sp
 
-        from ._streams_more import _synth_rows
+        from .streams.synthetic import _synth_rows
 
         spec = stream._data[1]
         indptr, indices, data, y = _synth_rows(spec, np.uint64(seed), int(T))
@@ -90,45 +64,90 @@ def played_rows(stream, seed, T):
     return X[rows], y[rows]
 
 
+def _linear(stream, suff, t, seeds):
+    value, theta = best_linear(suff[..., :stream.d], stream.domain)
+    return value, theta, np.zeros(np.shape(value))
+
+
+def _quadratic(stream, suff, t, seeds):
+    d = stream.d
+    off = stream.meta.get("suff_offset", 0)
+    shift = stream.meta.get("shift", np.zeros(d))
+    tt = np.broadcast_to(t, suff.shape[:-1])
+    value, theta = best_quadratic(suff[..., off:off + d], suff[..., off + d], tt, shift, stream.domain)
+    return value, theta, np.zeros(np.shape(value))
+
+
+def _solved(solve):
+    """A comparator that re-reads the rows a data stream played and solves each prefix with a certificate."""
+
+    def comparator(stream, suff, t, seeds):
+        if seeds is None:
+            raise ValueError(f"the {stream.family} comparator needs the seeds of the runs")
+        n, d = suff.shape[0], stream.d
+        value = np.empty((n, t.size))
+        theta = np.empty((n, t.size, d))
+        cert = np.empty((n, t.size))
+        for k in range(n):
+            A, y = played_rows(stream, int(seeds[k]), int(t[-1]))
+            res = solve(A, y, stream.domain, t)
+            value[k], theta[k], cert[k] = res.value, res.theta, res.certificate
+        return value, theta, cert
+
+    return comparator
+
+
+def _absolute(A, y, domain, t):
+    from . import solvers
+
+    return solvers.best_absolute(A, domain, t)
+
+
+def _hinge(A, y, domain, t):
+    from . import solvers
+
+    return solvers.best_hinge(A, y, domain, t)
+
+
+def _logistic(A, y, domain, t):
+    from . import solvers
+
+    return solvers.best_logistic(A, y, domain, t)
+
+
+#: loss family -> comparator(stream, suff, t, seeds) -> (value, theta, certificate): THEORY.md section 8
+COMPARATORS = {"linear": _linear, "quadratic": _quadratic, "absolute": _solved(_absolute),
+               "hinge": _solved(_hinge), "logistic": _solved(_logistic)}
+
+
+def register_comparator(family, fn):
+    """Register the comparator of a loss family: ``fn(stream, suff, t, seeds)`` returns the best
+    fixed point's value (n, len(t)), the minimiser (n, len(t), d) and an optimality certificate
+    (n, len(t)) at every checkpoint t, from the recorded stream state ``suff`` (n, len(t), n_suff)."""
+    if not callable(fn):
+        raise ValueError(f"the comparator of {family!r} must be a function, got {fn!r}")
+    COMPARATORS[str(family)] = fn
+    return fn
+
+
 def comparator(stream, suff, t, seeds=None):
     """Comparator values, minimisers and certificates at every checkpoint of every trial.
 
     ``suff``: the recorded stream state (n, len(t), n_state); ``t``: checkpoint rounds;
     ``seeds``: one per trial (needed by data streams, whose comparator re-reads the rows played).
-    Returns (value (n, len(t)), theta (n, len(t), d), certificate (n, len(t))).
+    Returns (value (n, len(t)), theta (n, len(t), d), certificate (n, len(t))).  The comparator is
+    the stream's own ``comparator`` attribute if it has one, else its loss family's
+    (:data:`COMPARATORS`, :func:`register_comparator`).
     """
-    d = stream.d
     t = np.asarray(t).reshape(-1)
-    if stream.family == "linear":
-        value, theta = best_linear(suff[..., :d], stream.domain)
-        return value, theta, np.zeros(np.shape(value))
-    if stream.family == "quadratic":
-        off = stream.meta.get("suff_offset", 0)
-        shift = stream.meta.get("shift", np.zeros(d))
-        tt = np.broadcast_to(t, suff.shape[:-1])
-        value, theta = best_quadratic(suff[..., off:off + d], suff[..., off + d], tt, shift, stream.domain)
-        return value, theta, np.zeros(np.shape(value))
-    if stream.family in ("absolute", "hinge", "logistic"):
-        from . import solvers
-
-        if seeds is None:
-            raise ValueError(f"the {stream.family} comparator needs the seeds of the runs")
-        n = suff.shape[0]
-        value = np.empty((n, t.size))
-        theta = np.empty((n, t.size, d))
-        cert = np.empty((n, t.size))
-        fn = {"absolute": lambda A, y: solvers.best_absolute(A, stream.domain, t),
-              "hinge": lambda A, y: solvers.best_hinge(A, y, stream.domain, t),
-              "logistic": lambda A, y: solvers.best_logistic(A, y, stream.domain, t)}[stream.family]
-        for k in range(n):
-            A, y = played_rows(stream, int(seeds[k]), int(t[-1]))
-            res = fn(A, y)
-            value[k], theta[k], cert[k] = res.value, res.theta, res.certificate
-        return value, theta, cert
     hook = getattr(stream, "comparator", None)
-    if hook is None:
-        raise ValueError(f"stream {stream.name!r} has loss family {stream.family!r} without a comparator")
-    return hook(suff, t, seeds)
+    if hook is not None:
+        return hook(suff, t, seeds)
+    fn = COMPARATORS.get(stream.family)
+    if fn is None:
+        raise ValueError(f"stream {stream.name!r} has loss family {stream.family!r} without a comparator; "
+                         f"known families: {sorted(COMPARATORS)} (regretlab.hindsight.register_comparator)")
+    return fn(stream, suff, t, seeds)
 
 
 def best_path_length(grads, domain, P, t=None):
