@@ -48,11 +48,8 @@ from . import streams as _streams
 
 # ----------------------------------------------------------------------------- spec
 
-LEARNERS = {cls.__name__: cls for cls in _learners.ALL_LEARNERS}
-STREAMS = {name: getattr(_streams, name) for name in (
-    "reddi", "periodic_linear", "random_sign", "quadratic", "stochastic_linear", "reddi_stochastic",
-    "momentum_adversary", "sparse_linear", "sparse_logistic", "synthetic_logistic", "drifting_logistic",
-    "drifting_quadratic", "switching_quadratic", "periodic_quadratic", "digits")}
+LEARNERS = _learners.CATALOGUE
+STREAMS = _streams.CATALOGUE
 MAX_AXIS = 100_000  # values per grid axis
 TOP_KEYS = ("name", "T", "checkpoints", "seeds", "root_seed", "learners", "streams")
 MANIFEST = "manifest.json"
@@ -223,7 +220,7 @@ def load_spec(spec):
         if k not in spec:
             raise SpecError(f"{k}: missing (a sweep needs T, [learners.*] and [streams.*])")
     T = spec["T"]
-    from .engine import T_MAX
+    from .game import T_MAX
 
     if isinstance(T, bool) or not isinstance(T, (int, float)) or not math.isfinite(T) or \
             not float(T).is_integer() or not 1 <= T <= T_MAX:
@@ -268,7 +265,7 @@ def run_task(task):
     import pandas as pd
 
     from . import bounds as B
-    from .engine import play
+    from .game import play
     from .stats import growth, power_law_exponent
 
     learner = LEARNERS[task.learner_type](**task.learner_params)
@@ -301,10 +298,8 @@ def run_task(task):
             row["exponent"] = power_law_exponent(runs.t, R[i])
         except ValueError:
             row["exponent"] = math.nan
-        for name, fn in B.ALL.items():
-            if name == "random_sign_lower":
-                continue
-            b = fn(runs)
+        for name in B.upper():
+            b = B.evaluate(name, runs)
             row[f"bound.{name}"] = float(np.atleast_2d(b.value)[i, -1]) if b.applicable else math.nan
         rows.append(row)
     summ = pd.DataFrame(rows)

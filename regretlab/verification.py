@@ -56,8 +56,11 @@ COLUMNS = ["claim", "learner", "stream", "status", "first_violation", "predicted
            "slope_low", "slope_high", "detail", "T", "n_seeds", "R_T", "bound_T", "ratio", "max_ratio", "vacuity",
            "dominant_term", "local_exponent", "R_over_T", "gamma_neg_fraction", "first_gamma_neg", "notes"]
 
-#: the checks besides the bounds (``lemma_10_4`` gives two rows: stated and end-of-proof forms)
-CHECKS = ("proof_assumption", "step_size", "lemma_10_3", "lemma_10_4", "sublinear_regret")
+#: the claim that regret grows sublinearly (judged from the regret curve alone, THEORY.md section 9)
+GROWTH_CLAIM = "sublinear_regret"
+#: the checks besides the bounds (``lemma_10_4`` gives two rows: stated and end-of-proof forms); see
+#: ``regretlab.bounds.CHECKS`` and ``regretlab.bounds.register_check``
+CHECKS = tuple(B.CHECKS) + (GROWTH_CLAIM,)
 
 #: rounds (times distinct seeds) that the replay locating a first violating round may record
 LOCATE_ROUNDS = 2 ** 24
@@ -85,8 +88,8 @@ def _regret(runs):
 
 
 def _base(runs, claim, g):
-    gneg = runs._stats["gamma_neg"][:, -1]
-    first = runs._stats["first_gamma_neg"][:, -1]
+    gneg = runs._field("gamma_neg", "verify")[:, -1]
+    first = runs._field("first_gamma_neg", "verify")[:, -1]
     R = _regret(runs)[:, -1]
     return {"claim": claim, "learner": repr(runs.learner), "stream": repr(runs.stream), "T": runs.T,
             "n_seeds": runs.n_seeds, "R_T": float(np.mean(R)), "R_over_T": float(np.mean(R) / runs.T),
@@ -177,7 +180,7 @@ def _vacuity_horizon(bound, runs, spread):
     triv, G, D = B.trivial_bound(runs, spread)
     if triv is None:
         return None
-    Gv = G if G is not None else float(np.max(runs._stats["max_g_2"][:, -1]))
+    Gv = G if G is not None else float(np.max(runs._field("max_g_2", "verify")[:, -1]))
     GD = float(np.min(Gv * np.asarray(D, dtype=float)))
     ext = bound.extrapolation()
     end = _T_SEARCH if runs.stream.horizon is None else float(runs.stream.horizon)
@@ -235,7 +238,7 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=Tru
     seeds) ran out: ``round`` is then None, no round before ``reached`` violates and round
     ``seen`` does, so the first violating round lies in [reached, seen].
     """
-    from .engine import _Scan
+    from .game import Scan as _Scan
 
     t_c = _first_checkpoint(runs, mask)
     idx = _distinct_seeds(runs)
@@ -578,21 +581,16 @@ def growth_verdict(runs, g=None, claimed=None):
 
 # ----------------------------------------------------------------------------- verify
 
-#: the upper bounds (every bound but the reference value)
-_UPPER = tuple(n for n in B.ALL if n != "random_sign_lower")
-
-
 def _bound(runs, name, spread, cache):
     """The bound ``name`` of ``runs``, evaluated once into ``cache``."""
     if name not in cache:
-        fn = B.ALL[name]
-        cache[name] = fn(runs) if name == "random_sign_lower" else fn(runs, spread=spread)
+        cache[name] = B.evaluate(name, runs, spread)
     return cache[name]
 
 
 def _claimed(runs, spread, cache):
     """Whether some upper bound applies to the run: then a theorem claims sublinear regret for it."""
-    return any(_bound(runs, n, spread, cache).applicable for n in _UPPER)
+    return any(_bound(runs, n, spread, cache).applicable for n in B.upper())
 
 
 def _rows_for(runs, names, spread, locate_budget):
@@ -603,12 +601,12 @@ def _rows_for(runs, names, spread, locate_budget):
         if name in B.ALL:
             b = _bound(runs, name, spread, bounds)
             rows.append(bound_verdict(runs, b, g, spread=spread, locate_budget=locate_budget))
-        elif name == "sublinear_regret":
+        elif name == GROWTH_CLAIM:
             rows.append(growth_verdict(runs, g, _claimed(runs, spread, bounds)))
-        elif name == "lemma_10_4":
-            rows.extend(check_verdict(runs, c, g, locate_budget=locate_budget) for c in B.lemma_10_4(runs))
-        else:
-            rows.append(check_verdict(runs, B.CHECKS[name](runs), g, locate_budget=locate_budget))
+        else:  # a check gives one Check or several (lemma_10_4: its stated and end-of-proof forms)
+            res = B.CHECKS[name](runs)
+            rows.extend(check_verdict(runs, c, g, locate_budget=locate_budget)
+                        for c in (res if isinstance(res, list) else [res]))
     return rows
 
 
@@ -646,7 +644,7 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
         if left is not None and left <= 0:
             stopped = "time"
             break
-        from .engine import NonFiniteError
+        from .game import NonFiniteError
 
         try:
             nxt = cur.extend(target, seconds=left)
@@ -750,10 +748,11 @@ def verify(runs, claims=None, *, spread="domain", extend=None, extend_seconds=No
         runs = [runs]
     if isinstance(claims, str):
         claims = [claims]
-    names = list(B.ALL) + list(CHECKS) if claims is None else list(claims)
-    unknown = [n for n in names if n not in B.ALL and n not in CHECKS]
+    known = list(B.ALL) + list(B.CHECKS) + [GROWTH_CLAIM]
+    names = known if claims is None else list(claims)
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"unknown claim {unknown[0]!r}; valid: {sorted(B.ALL) + list(CHECKS)}")
+        raise ValueError(f"unknown claim {unknown[0]!r}; valid: {sorted(B.ALL) + list(B.CHECKS) + [GROWTH_CLAIM]}")
     if spread not in ("domain", "observed"):
         raise ValueError(f"spread must be 'domain' or 'observed', got {spread!r}")
     from . import _validate as V
@@ -807,7 +806,7 @@ def invariance(learner, stream, T, scale, *, seed=0):
     and returns the largest relative difference between the two iterate paths.
     """
     from . import streams
-    from .engine import play
+    from .game import play
 
     if stream.family != "linear":
         raise ValueError(f"the invariance check replays a linear stream's gradients; {stream.name!r} is "
@@ -830,7 +829,7 @@ def bias_correction_effect(stream, T, *, seeds=range(4), **adam):
 
     Returns a dict with the final mean regrets and their ratio.
     """
-    from .engine import play
+    from .game import play
     from .learners import Adam
 
     with_bc = play(Adam(bias_correction="paper", **adam), stream, T, seeds=seeds)
@@ -843,7 +842,7 @@ def bias_correction_effect(stream, T, *, seeds=range(4), **adam):
 def reddi_demo(T=10**4, seeds=range(2)):
     """Reddi et al.'s Theorem 1 instance against Theorem 4.1, with AMSGrad and OGD as controls."""
     from . import streams
-    from .engine import play
+    from .game import play
     from .learners import OGD, Adam, AMSGrad
 
     C = 3.0
