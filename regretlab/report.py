@@ -1,5 +1,6 @@
 """The verification suite behind ``regretlab verify`` and the markdown reports.
 
+The suite is data, ``suite.toml`` (:data:`SUITE_FILE`, loaded by :func:`load_suite` into :data:`SUITE`).
 :func:`run_verification` plays every experiment of :data:`SUITE`, turns each
 into verdicts with :func:`regretlab.verify`, draws one figure per experiment
 with :mod:`regretlab.plots`, and writes ``report.md``, the verdict table
@@ -11,190 +12,98 @@ from __future__ import annotations
 import math
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 
+#: the verification suite as data (one [[experiment]] table per question)
+SUITE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite.toml")
+
+
 @dataclass
 class Experiment:
+    """One experiment of the suite (see ``suite.toml``): learners x one stream, the claims verified per learner."""
+
     key: str
     title: str
     question: str
-    make: object  # () -> list of (learner, stream)
     T: int
     T_quick: int
     seeds: int
     seeds_quick: int
+    stream: dict
+    learners: list = field(default_factory=list)
     claims: dict = field(default_factory=dict)  # learner name -> claims
     bounds_plot: tuple = ()
     lower: bool = False
-    runner: object = None  # (experiment, quick, extend, extend_seconds) -> (tables, section): a custom experiment
+    runner: str | None = None  # a custom experiment ("momentum")
+    options: dict = field(default_factory=dict)  # the runner's own keys
+
+    def make_stream(self):
+        from .streams import CATALOGUE
+
+        spec = dict(self.stream)
+        return CATALOGUE[spec.pop("name")](**spec)
+
+    def make(self):
+        """The (learner, stream) pairs of the experiment, built from its data (one stream shared)."""
+        from .learners import CATALOGUE
+
+        s = self.make_stream()
+        pairs = []
+        for spec in self.learners:
+            spec = dict(spec)
+            pairs.append((CATALOGUE[spec.pop("name")](**spec), s))
+        return pairs
 
 
-def _reddi_pairs():
-    from . import AMSGrad, OGD, Adam, streams
+def load_suite(path=None):
+    """The experiments of a suite file (default :data:`SUITE_FILE`), checked: a ValueError names the
+    experiment and the key of anything unknown."""
+    import tomllib
 
-    C = 3.0
-    s = streams.reddi(C)
-    b2 = 1 / (1 + C * C)
-    return [(Adam(alpha=0.5, beta1=0.0, beta2=b2), s), (AMSGrad(alpha=0.5, beta1=0.0, beta2=b2), s),
-            (OGD(alpha=0.5), s)]
+    from .learners import CATALOGUE as LEARNERS
+    from .streams import CATALOGUE as STREAMS
 
-
-def _section5_online():
-    from . import Adam, AMSGrad, streams
-
-    s = streams.periodic_linear(1010, 10, 101)
-    return [(Adam(alpha=0.5, beta1=0.9, beta2=0.99), s), (AMSGrad(alpha=0.5, beta1=0.9, beta2=0.99), s)]
-
-
-def _section5_stochastic():
-    from . import Adam, AMSGrad, streams
-
-    s = streams.stochastic_linear(1010, 10, 0.01)
-    return [(Adam(alpha=0.5, beta1=0.9, beta2=0.99), s), (AMSGrad(alpha=0.5, beta1=0.9, beta2=0.99), s)]
-
-
-def _theorem2():
-    from . import Adam, AMSGrad, streams
-
-    # Reddi et al. Theorem 2 family: f_t = C x once every C rounds, -x otherwise (beta1 < sqrt(beta2))
-    s = streams.periodic_linear(20.0, 1.0, 20)
-    return [(Adam(alpha=0.5, beta1=0.5, beta2=0.9, lam=0.5), s), (AMSGrad(alpha=0.5, beta1=0.5, beta2=0.9, lam=0.5), s)]
-
-
-def _theorem3():
-    from . import Adam, AMSGrad, streams
-
-    s = streams.reddi_stochastic(C=3.0, delta=0.5)
-    return [(Adam(alpha=0.5, beta1=0.0, beta2=0.1), s), (AMSGrad(alpha=0.5, beta1=0.0, beta2=0.1), s)]
-
-
-def _minimax():
-    from . import OGD, AdaGrad, Adam, AMSGrad, streams
-
-    s = streams.random_sign(d=4, radius=1.0)
-    return [(Adam(alpha=0.2, beta1=0.0, beta2=0.9, eps=0.0), s), (AMSGrad(alpha=0.2, beta1=0.9, beta2=0.99, lam=0.999), s),
-            (OGD(alpha=0.5), s), (AdaGrad(alpha=2 ** 0.5), s)]
+    path = SUITE_FILE if path is None else path
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    sets = data.get("claim_sets", {})
+    known = {f.name for f in fields(Experiment)} - {"options"}
+    out = []
+    for i, e in enumerate(data.get("experiment", [])):
+        where = f"{os.path.basename(path)}: experiment {e.get('key', i)!r}"
+        e = dict(e)
+        if "learner" in e:  # a runner's single learner
+            e.setdefault("learners", [e.pop("learner")])
+        options = {k: e.pop(k) for k in list(e) if k not in known}
+        if e.get("stream", {}).get("name") not in STREAMS:
+            raise ValueError(f"{where}: stream {e.get('stream')!r} names no stream of {sorted(STREAMS)}")
+        for L in e.get("learners", []):
+            if L.get("name") not in LEARNERS:
+                raise ValueError(f"{where}: learner {L!r} names no learner of {sorted(LEARNERS)}")
+        claims = {}
+        for name, c in e.get("claims", {}).items():
+            if isinstance(c, str):
+                if c not in sets:
+                    raise ValueError(f"{where}: claims.{name} = {c!r} names no [claim_sets] entry of {sorted(sets)}")
+                c = sets[c]
+            claims[name] = list(c)
+        e["claims"] = claims
+        e["bounds_plot"] = tuple(e.get("bounds_plot", ()))
+        try:
+            out.append(Experiment(**e, options=options))
+        except TypeError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    return out
 
 
-def _sparse():
-    from . import AdaGrad, Adam, streams
-
-    s = streams.sparse_linear(500, 5, zipf=1.1)
-    return [(Adam(alpha=0.1, beta1=0.0, beta2=0.99, eps=0.0), s), (Adam(alpha=0.1, beta1=0.0, beta2=0.99, eps=0.0,
-                                                                       lazy=True), s), (AdaGrad(alpha=2 ** 0.5), s)]
-
-
-def _nonstationary():
-    from . import OGD, Adam, streams
-
-    s = streams.switching_quadratic([[0.8, -0.5], [-0.6, 0.4]], 500)
-    return [(Adam(alpha=0.1, beta1=0.0, beta2=0.99, eps=0.0), s), (OGD(alpha=0.5), s)]
-
-
-def _drifting():
-    from . import OGD, Adam, streams
-
-    w = streams.drifting_quadratic(2, step=0.01)
-    return [(Adam(alpha=0.1, beta1=0.0, beta2=0.99, eps=0.0), w), (OGD(alpha=0.5), w)]
-
-
-def _stochastic_logistic():
-    from . import Adam, AMSGrad, streams
-
-    s = streams.synthetic_logistic(10)
-    return [(Adam(alpha=0.1, beta1=0.0, beta2=0.99, eps=0.0), s), (AMSGrad(alpha=0.1, beta1=0.9, beta2=0.99), s)]
-
-
-def _digits():
-    from . import Adam, AMSGrad, streams
-
-    s = streams.digits()
-    return [(Adam(alpha=0.05, beta1=0.0, beta2=0.999, eps=0.0), s), (AMSGrad(alpha=0.05, beta1=0.9, beta2=0.999), s)]
-
-
-def _lambda_effect():
-    from . import Adam, streams
-
-    s = streams.random_sign(d=2)
-    return [(Adam(alpha=0.2, beta1=0.9, beta2=0.99, eps=0.0), s), (Adam(alpha=0.2, beta1=0.9, beta2=0.99, eps=0.0,
-                                                                      lam=0.9), s)]
-
-
-def _adamax():
-    from . import AdaMax, streams
-
-    s = streams.random_sign(d=2, G=3.0)
-    return [(AdaMax(alpha=0.02), s)]
-
-
-_ADAM = ["theorem_4_1", "corollary_4_2", "proof_assumption", "step_size", "lemma_10_3", "lemma_10_4",
-         "sublinear_regret"]
-_AMS = ["amsgrad_theorem_4", "amsgrad_corollary_1", "tran_phong", "proof_assumption", "sublinear_regret"]
-
-SUITE = [
-    Experiment("reddi_theorem_1", "Reddi et al. Theorem 1 (C = 3)",
-               "Does Theorem 4.1 hold on Reddi's online counterexample? Does AMSGrad fix it?",
-               _reddi_pairs, 10**6, 3 * 10**4, 1, 1,
-               {"Adam": _ADAM, "AMSGrad": _AMS, "OGD": ["ogd", "sublinear_regret"]},
-               ("theorem_4_1", "amsgrad_theorem_4", "ogd")),
-    Experiment("reddi_theorem_2", "Reddi et al. Theorem 2 family (C = 20, beta1 = 0.5, beta2 = 0.9)",
-               "With momentum (beta1 < sqrt(beta2)): Adam against Theorem 4.1, AMSGrad against Theorem 4.",
-               _theorem2, 10**6, 3 * 10**4, 1, 1, {"Adam": _ADAM, "AMSGrad": _AMS}, ("theorem_4_1", "amsgrad_theorem_4")),
-    Experiment("reddi_theorem_3", "Reddi et al. Theorem 3 (stochastic, C = 3, delta = 0.5)",
-               "Stochastic losses with E f(x) = delta x: sublinear regret?",
-               _theorem3, 10**6, 3 * 10**4, 8, 4, {"Adam": _ADAM, "AMSGrad": _AMS}, ("theorem_4_1", "amsgrad_theorem_4")),
-    Experiment("section5_online", "Reddi et al. section 5, online (1010 x every 101 rounds, else -10 x)",
-               "The synthetic online experiment: Adam (beta1 = 0.9, beta2 = 0.99) against AMSGrad.",
-               _section5_online, 10**6, 3 * 10**4, 1, 1, {"Adam": _ADAM, "AMSGrad": _AMS},
-               ("theorem_4_1", "amsgrad_theorem_4")),
-    Experiment("section5_stochastic", "Reddi et al. section 5, stochastic (1010 x w.p. 0.01, else -10 x)",
-               "The synthetic stochastic experiment.",
-               _section5_stochastic, 10**6, 3 * 10**4, 32, 8, {"Adam": _ADAM, "AMSGrad": _AMS},
-               ("theorem_4_1", "amsgrad_theorem_4")),
-    Experiment("minimax_signs", "Random signs (minimax lower reference), d = 4",
-               "Every learner's expected regret equals r G d E|S_T|; do the upper bounds hold?",
-               _minimax, 10**5, 10**4, 64, 32,
-               {"Adam": _ADAM + ["random_sign_lower"], "AMSGrad": _AMS + ["random_sign_lower"],
-                "OGD": ["ogd", "random_sign_lower"], "AdaGrad": ["adagrad", "random_sign_lower"]},
-               ("theorem_4_1", "amsgrad_theorem_4", "ogd", "adagrad"), True),
-    Experiment("sparse", "Sparse linear losses (d = 500, 5 nonzeros, Zipf 1.1), dense vs lazy Adam",
-               "Sparse gradients: the data-dependent terms fall below d G_inf sqrt(T).",
-               _sparse, 10**5, 5000, 4, 2, {"Adam": _ADAM, "AdaGrad": ["adagrad", "sublinear_regret"]},
-               ("theorem_4_1", "adagrad")),
-    Experiment("switching", "Non-stationary quadratics: targets switching every 500 rounds",
-               "Static regret against a moving target, with dynamic regret beside it.",
-               _nonstationary, 10**5, 10**4, 4, 2, {"Adam": _ADAM, "OGD": ["ogd", "sublinear_regret"]},
-               ("theorem_4_1", "ogd")),
-    Experiment("drifting", "Non-stationary quadratics: a target on a Gaussian random walk",
-               "The walk is unbounded, so no gradient bound is declared: the bounds must say not applicable.",
-               _drifting, 10**5, 10**4, 4, 2, {"Adam": _ADAM, "OGD": ["ogd", "sublinear_regret"]},
-               ("theorem_4_1", "ogd")),
-    Experiment("stochastic_logistic", "Stochastic logistic regression (synthetic, d = 10)",
-               "I.i.d. data: Theorem 4.1 and Theorem 4 with a certified L-BFGS-B comparator.",
-               _stochastic_logistic, 3 * 10**4, 3000, 4, 2, {"Adam": _ADAM, "AMSGrad": _AMS},
-               ("theorem_4_1", "amsgrad_theorem_4")),
-    Experiment("digits", "Logistic regression on scikit-learn's digits (0-4 vs 5-9)",
-               "Real data (stand-in for the paper's MNIST): sublinear regret, and the bounds.",
-               _digits, 3 * 10**4, 3000, 2, 1, {"Adam": _ADAM, "AMSGrad": _AMS}, ("theorem_4_1", "amsgrad_theorem_4")),
-    Experiment("lambda_effect", "The effect of lambda (beta1 = 0.9): 1 - 1e-8 against 0.9",
-               "With lambda = 1 - 1e-8 the (1 - lambda)^-2 term makes Theorem 4.1 vacuous.",
-               _lambda_effect, 10**5, 10**4, 32, 8, {"Adam": _ADAM}, ("theorem_4_1",)),
-    Experiment("adamax", "AdaMax step size", "Kingma & Ba section 7.1: |Delta_t| <= alpha.",
-               _adamax, 10**5, 10**4, 4, 2, {"AdaMax": ["step_size", "sublinear_regret"]}, ()),
-    Experiment("momentum_tradeoff", "The momentum trade-off: where Theorem 4.1 first fails against lambda",
-               "Reddi et al.'s Theorem 2 stream (C = 20) with Adam, beta1 = 0.5, beta2 = 0.9, alpha = 0.5, and "
-               "beta1_t = beta1 lam^(t-1): at which round T* does the regret first exceed Theorem 4.1's bound, and "
-               "does that round lie while momentum is alive (beta1_t >= 1e-16 beta1)? T* is measured by playing to "
-               "it where the budget allows and predicted beyond.",
-               None, 10**6, 3 * 10**4, 1, 1, {"Adam": ["theorem_4_1"]}, (), runner="momentum"),
-]
-
+SUITE = load_suite()
+_MOMENTUM = next(e for e in SUITE if e.runner == "momentum").options
 #: the lambda grid of the momentum trade-off, and how many of them are played to T* (full, quick)
-MOMENTUM_LAMBDAS = (0.5, 0.9, 0.99, 0.999, 0.9999, 1 - 1e-5, 1 - 1e-6, 1 - 1e-8)
-MOMENTUM_MEASURED = (4, 3)
+MOMENTUM_LAMBDAS = tuple(_MOMENTUM["lambdas"])
+MOMENTUM_MEASURED = tuple(_MOMENTUM["measured"])
 #: how far ``regretlab verify`` continues runs towards a predicted violation: horizon and seconds per run
 EXTEND = {False: (2 * 10**9, 240.0), True: (2 * 10**8, 60.0)}
 
@@ -231,7 +140,7 @@ def _run_experiment(key, out, quick, extend=None, extend_seconds=None):
     import pandas as pd
 
     from . import plots, verification
-    from .engine import play
+    from .game import play
 
     e = next(x for x in SUITE if x.key == key)
     if e.runner == "momentum":
@@ -280,14 +189,14 @@ def _momentum_experiment(e, out, quick, extend, extend_seconds):
     import pandas as pd
 
     from . import bounds as B
-    from . import plots, streams, verification
-    from .engine import play_many
-    from .learners import Adam
+    from . import plots, verification
+    from .game import play_many
 
     T = e.T_quick if quick else e.T
     n_meas = MOMENTUM_MEASURED[1 if quick else 0]
-    s = streams.periodic_linear(20.0, 1.0, 20)
-    learners = [Adam(alpha=0.5, beta1=0.5, beta2=0.9, lam=lam) for lam in MOMENTUM_LAMBDAS]
+    s = e.make_stream()
+    base = e.make()[0][0]
+    learners = [base.replace(lam=lam) for lam in MOMENTUM_LAMBDAS]
     all_runs = play_many(learners, s, T, seeds=range(1))
     tables, rows = [], []
     for k, (L, runs) in enumerate(zip(learners, all_runs)):
