@@ -6,7 +6,7 @@
 * ``play_dense``: one trial of Adam (theorem schedule, paper bias correction, eps outside
   sqrt(v_hat)) on ``random_sign(d)`` on the box [-radius, radius]^d, with every statistic
   the engine keeps per round and per checkpoint, in the order of
-  ``regretlab.engine._play_kernel_py`` with the inlined ``_sign_round`` (SplitMix64 counter
+  ``regretlab.game.kernel._play_kernel_py`` with the inlined ``_sign_round`` (SplitMix64 counter
   RNG of ``regretlab._rng``), ``_make_adam_step(THEOREM, 0, 0, 0)`` and ``_box_project``.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@ schedule="theorem", bias_correction="paper", eps_mode="paper").
 
 The C loop is written to a temporary directory, compiled with gcc -O3 into a
 shared library at benchmark time and called through ctypes.  Per round it does
-what ``regretlab.engine._play_kernel`` does with the inlined ``_periodic_round``,
+what ``regretlab.game.kernel._play_kernel`` does with the inlined ``_periodic_round``,
 ``_make_adam_step(THEOREM, 0, 0, 0)`` and ``_box_project`` (same operations in the
 same order, IEEE double, no fast-math), including the Gamma counts and the
 Lemma 10.3 and 10.4 sums, and the 13 checkpoint records of ``_record`` at the
@@ -79,7 +79,7 @@ C_SOURCE = r"""
 #include <stdint.h>
 #include <stdlib.h>
 
-/* Checkpoint record fields, in the order of regretlab.engine.REC_NAMES. */
+/* Checkpoint record fields, in the order of the record fields of regretlab.recorders.BOUNDS. */
 enum { R_LOSS, R_SUM_GNORM, R_SUM_SQRT_V, R_SUM_B1H, R_MAX_G2, R_MAX_GINF, R_GNEG, R_MAX_STEP,
        R_D_INF, R_D_2, R_L103, R_FIRSTNEG, R_L104, N_REC };
 enum { ERR_LOSS = 1, ERR_GRAD = 2, ERR_ITERATE = 3, ERR_GRAD2 = 4 };
@@ -543,7 +543,7 @@ t_spawn = float(sys.argv[1])
 t_main = time.time()
 import regretlab as rl
 t_imp = time.time()
-from regretlab.engine import _play_kernel
+from regretlab.game.kernel import _play_kernel
 L = rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1, eps=1e-8, lam=1 - 1e-8, schedule="theorem",
             bias_correction="paper", eps_mode="paper")
 s = rl.streams.periodic_linear(3.0, 1.0, 3, domain=rl.Box(-1.0, 1.0, d=1), x0=[1.0])

@@ -318,7 +318,7 @@ t_spawn = float(sys.argv[1])
 t_main = time.time()
 import regretlab as rl
 t_imp = time.time()
-from regretlab.engine import _play_kernel
+from regretlab.game.kernel import _play_kernel
 L = rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1, eps=1e-8, lam=1 - 1e-8, schedule="theorem",
             bias_correction="paper", eps_mode="paper")
 s = rl.streams.periodic_linear(3.0, 1.0, 3, domain=rl.Box(-1.0, 1.0, d=1), x0=[1.0])
@@ -863,7 +863,7 @@ def sec_sweeps(ctx):
         ctx.row("5", f"overhead per task (T=10 runs), executor={ex!r}", f"{n_triv} tasks", "ms/task",
                 over[ex][2] * 1e3, None, None,
                 note=f"fixed cost (1-task sweep) {w1:.2f} s; {n_triv}-task sweep {wn:.2f} s")
-    from regretlab.engine import play
+    from regretlab.game import play
 
     learner_t = X.LEARNERS["Adam"](alpha=0.1, beta1=0.0, beta2=0.1)
     stream_t = X.STREAMS["reddi"](C=3.0)
