@@ -49,25 +49,16 @@ import sys
 import tempfile
 import time
 
-# The cache directory must be fixed before numba is imported.
-_OWN_CACHE = "NUMBA_CACHE_DIR" not in os.environ
-if _OWN_CACHE:
-    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="regretlab-bench-lean-numba-")
-    atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], True)
-sys.dont_write_bytecode = True
-
-import numpy as np  # noqa: E402
-
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-# the same game, trial count and compiler flags as bench_engine's full-bookkeeping C loop
-from bench_engine import (ALPHA, BETA1, BETA2, BIG, EPS, GCC_FLAGS, HI, LAM, LO, N_SEEDS, PERIOD, SMALL,  # noqa: E402
-                          X0, cpu_model, gcc_version)
+# bench_engine fixes NUMBA_CACHE_DIR before numba is imported (a fresh temporary directory unless set,
+# removed at exit) and puts the repository root on sys.path; the game, the trial count and the
+# compiler flags are its own (its C loop does all of the engine's bookkeeping, these only the regret's)
+from bench_engine import (ALPHA, BETA1, BETA2, BIG, EPS, GCC_FLAGS, HI, LAM, LO, N_SEEDS, PERIOD,  # noqa: E402
+                          ROOT, SMALL, X0, cpu_model, gcc_version)
+
+import numpy as np  # noqa: E402
 
 PAIRS = 5
 

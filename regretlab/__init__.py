@@ -13,7 +13,7 @@ from .learners import AdaGrad, AdaMax, Adam, AdamNC, AMSGrad, Learner, NesterovS
 from .runs import Run, Runs
 from .verification import verify
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _LAZY = {"plots", "experiments", "report", "solvers", "verification"}
 

@@ -173,7 +173,13 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
         size, V[k] the second-moment estimate, ``step`` = ||Delta_t||_inf, beta1_t and alpha_t
         the learner's schedule at round t (see :func:`register_learner`).
     """
-    _register(_RECORDERS, "recorder", spec_cls, snapshot)
+    if not (isinstance(spec_cls, type) and issubclass(spec_cls, tuple) and hasattr(spec_cls, "_fields")):
+        raise ValueError(f"recorder spec must be a NamedTuple class, got {spec_cls!r}")
+    for what, fn in (("snapshot", snapshot), ("observe", observe), ("after_step", after_step)):
+        if fn is not None and not callable(fn):
+            raise ValueError(f"recorder {spec_cls.__name__}: {what} must be a function, got {fn!r}")
+    if snapshot is None:
+        raise ValueError(f"recorder {spec_cls.__name__}: snapshot is required (it writes the fields)")
     fields = tuple(str(f) for f in fields)
     coords = tuple(str(c) for c in coords)
     if not fields:

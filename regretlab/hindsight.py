@@ -136,15 +136,15 @@ def comparator(stream, suff, t, seeds=None):
     ``suff``: the recorded stream state (n, len(t), n_state); ``t``: checkpoint rounds;
     ``seeds``: one per trial (needed by data streams, whose comparator re-reads the rows played).
     Returns (value (n, len(t)), theta (n, len(t), d), certificate (n, len(t))).  The comparator is
-    the stream's own ``comparator`` attribute if it has one, else its loss family's
-    (:data:`COMPARATORS`, :func:`register_comparator`).
+    its loss family's (:data:`COMPARATORS`, :func:`register_comparator`), else the stream's own
+    ``comparator(suff, t, seeds)`` attribute.
     """
     t = np.asarray(t).reshape(-1)
-    hook = getattr(stream, "comparator", None)
-    if hook is not None:
-        return hook(suff, t, seeds)
     fn = COMPARATORS.get(stream.family)
     if fn is None:
+        hook = getattr(stream, "comparator", None)
+        if hook is not None:
+            return hook(suff, t, seeds)
         raise ValueError(f"stream {stream.name!r} has loss family {stream.family!r} without a comparator; "
                          f"known families: {sorted(COMPARATORS)} (regretlab.hindsight.register_comparator)")
     return fn(stream, suff, t, seeds)

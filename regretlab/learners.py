@@ -63,6 +63,14 @@ class Learner:
     #: whether the projection is the weighted Pi_{X, sqrt(V_hat)} of Reddi et al.
     weighted_projection = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        old = [a for a in ("n_slots", "n_scalars", "_param_names") if a in cls.__dict__]
+        if old:
+            raise TypeError(f"learner {cls.__name__}: {', '.join(old)} is the layout of regretlab < 0.2; name the "
+                            "hyperparameters in a Params NamedTuple (Params = ...) and the state in a State "
+                            "NamedTuple with coordinate_state = (per-coordinate fields) (see register_learner)")
+
     @property
     def name(self):
         return type(self).__name__

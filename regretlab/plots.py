@@ -233,7 +233,7 @@ def _resolve_bound(b, runs):
     if isinstance(b, str):
         if b not in B.ALL:
             raise ValueError(f"unknown bound {b!r}; known bounds: {sorted(B.ALL)}")
-        return getattr(B, b)(runs)
+        return B.evaluate(b, runs)
     raise TypeError(f"a bound must be a name from regretlab.bounds.ALL or a Bound, got {type(b).__name__}")
 
 

@@ -18,7 +18,8 @@ Which bound reads which field (THEORY.md sections 3, 5 and 7, 10):
 recorder               fields                                      read by
 =====================  ==========================================  ==========================
 :class:`GradientNorms`  sum_g_norm, max_g_2, max_g_inf              every regret bound; G, G_inf
-:class:`IterateRange`   spread_inf, spread_2                        ``spread="iterates"``
+:class:`IterateRange`   spread_inf, spread_2; final theta_min,      ``spread="observed"`` (the
+                        theta_max                                   final rows)
 :class:`Preconditioner` sum_sqrt_vhat                               Theorem 4.1, AMSGrad, Tran-Phong
 :class:`StepSizeGrowth` gamma_neg, first_gamma_neg, sum_beta1_h,    ``proof_assumption``, AMSGrad,
                         max_step                                    ``step_size``
@@ -80,7 +81,8 @@ register_recorder(GradientNorms, fields=("sum_g_norm", "max_g_2", "max_g_inf"), 
 class IterateRange(NamedTuple):
     """The per-coordinate range of theta_1 .. theta_t: its max (the exact l_inf diameter of the
     iterates, ``spread_inf``) and the l2 norm of the ranges (an upper bound of the l2 diameter,
-    ``spread_2``), for bounds evaluated with ``spread="iterates"``."""
+    ``spread_2``); its final rows ``theta_min``, ``theta_max`` are what bounds evaluated with
+    ``spread="observed"`` read."""
 
     tag: int = 0
 
@@ -226,6 +228,9 @@ register_recorder(Lemma104, fields=("lemma_10_4_lhs",), n_acc=1, coords=("theta_
                   observe=_l104_observe, after_step=_l104_after_step, snapshot=_one_snapshot)
 
 
+#: the order of the default recording's fields in ``runs.records`` and tables (as before recorders)
+FIELD_ORDER = ("sum_g_norm", "sum_sqrt_vhat", "sum_beta1_h", "max_g_2", "max_g_inf", "gamma_neg", "max_step",
+               "spread_inf", "spread_2", "lemma_10_3_lhs", "first_gamma_neg", "lemma_10_4_lhs")
 #: every statistic of ``regretlab.bounds``: the default recording of ``play``
 BOUNDS = (GradientNorms(), Preconditioner(), StepSizeGrowth(), IterateRange(), Lemma103(), Lemma104())
 #: the regret curve only (cumulative loss and the comparator's sufficient statistics)
@@ -237,6 +242,8 @@ def resolve(record):
     """The tuple of recorder specs a ``record=`` argument names (validated; one line on an error)."""
     if record is None:
         return BOUNDS
+    if isinstance(record, tuple) and hasattr(record, "_fields"):  # one recorder spec, not a tuple of them
+        record = (record,)
     if isinstance(record, str):
         if record not in _NAMED:
             raise ValueError(f"record must be one of {sorted(_NAMED)} or a tuple of recorders, got {record!r}")
@@ -245,11 +252,15 @@ def resolve(record):
         recs = tuple(record)
     except TypeError:
         raise ValueError(f"record must be one of {sorted(_NAMED)} or a tuple of recorders, got {record!r}") from None
-    seen = {}
+    seen, final = {}, {"vhat": "the learner"}
     for r in recs:
         info = recorder_info(r)
         for f in info.fields:
             if f in seen:
                 raise ValueError(f"record: the field {f!r} is recorded by both {seen[f]!r} and {r!r}")
             seen[f] = r
+        for f in info.final:
+            if f in final:
+                raise ValueError(f"record: the final row {f!r} is kept by both {final[f]!r} and {r!r}")
+            final[f] = r
     return recs

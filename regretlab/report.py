@@ -69,6 +69,10 @@ def load_suite(path=None):
     path = SUITE_FILE if path is None else path
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
+    from . import bounds as B
+    from .verification import GROWTH_CLAIM
+
+    claim_names = set(B.ALL) | set(B.CHECKS) | {GROWTH_CLAIM}
     sets = data.get("claim_sets", {})
     known = {f.name for f in fields(Experiment)} - {"options"}
     out = []
@@ -78,6 +82,8 @@ def load_suite(path=None):
         if "learner" in e:  # a runner's single learner
             e.setdefault("learners", [e.pop("learner")])
         options = {k: e.pop(k) for k in list(e) if k not in known}
+        if options and not e.get("runner"):
+            raise ValueError(f"{where}: unknown key {sorted(options)[0]!r}; valid: {sorted(known)}")
         if e.get("stream", {}).get("name") not in STREAMS:
             raise ValueError(f"{where}: stream {e.get('stream')!r} names no stream of {sorted(STREAMS)}")
         for L in e.get("learners", []):
@@ -89,6 +95,9 @@ def load_suite(path=None):
                 if c not in sets:
                     raise ValueError(f"{where}: claims.{name} = {c!r} names no [claim_sets] entry of {sorted(sets)}")
                 c = sets[c]
+            bad = [x for x in c if x not in claim_names]
+            if bad:
+                raise ValueError(f"{where}: claims.{name}: unknown claim {bad[0]!r}; valid: {sorted(claim_names)}")
             claims[name] = list(c)
         e["claims"] = claims
         e["bounds_plot"] = tuple(e.get("bounds_plot", ()))

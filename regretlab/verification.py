@@ -88,9 +88,10 @@ def _regret(runs):
 
 
 def _base(runs, claim, g):
-    gneg = runs._field("gamma_neg", "verify")[:, -1]
-    first = runs._field("first_gamma_neg", "verify")[:, -1]
     R = _regret(runs)[:, -1]
+    recorded = "gamma_neg" in runs._records and "first_gamma_neg" in runs._records
+    gneg = runs._records["gamma_neg"][:, -1] if recorded else np.full(R.shape, np.nan)
+    first = runs._records["first_gamma_neg"][:, -1] if recorded else np.zeros(R.shape)
     return {"claim": claim, "learner": repr(runs.learner), "stream": repr(runs.stream), "T": runs.T,
             "n_seeds": runs.n_seeds, "R_T": float(np.mean(R)), "R_over_T": float(np.mean(R) / runs.T),
             "growth": g.verdict, "slope": g.slope, "slope_low": g.slope_low, "slope_high": g.slope_high,
@@ -589,8 +590,15 @@ def _bound(runs, name, spread, cache):
 
 
 def _claimed(runs, spread, cache):
-    """Whether some upper bound applies to the run: then a theorem claims sublinear regret for it."""
-    return any(_bound(runs, n, spread, cache).applicable for n in B.upper())
+    """Whether some upper bound applies to the run: then a theorem claims sublinear regret for it.
+    A bound whose statistics the run did not record (``play(..., record="regret")``) claims nothing here."""
+    def applies(n):
+        try:
+            return _bound(runs, n, spread, cache).applicable
+        except ValueError:
+            return False
+
+    return any(applies(n) for n in B.upper())
 
 
 def _rows_for(runs, names, spread, locate_budget):

@@ -18,10 +18,10 @@ sweeps; :func:`register_bound` and :func:`register_check` add a user's own.
 """
 import inspect
 
-from .amsgrad import amsgrad_corollary_1, amsgrad_theorem_4, tran_phong
+from .amsgrad import AMS_ALGORITHM, amsgrad_corollary_1, amsgrad_theorem_4, tran_phong
 from .base import FORMS, NOT_ANALYSED, Bound, Check, sum_inv_sqrt, trivial_bound
-from .baselines import adagrad, lower, ogd, random_sign_lower
-from .kingma_ba import corollary_4_2, lemma_10_3, lemma_10_4, proof_assumption, step_size, theorem_4_1
+from .baselines import ADAGRAD_ALGORITHM, OGD_ALGORITHM, adagrad, lower, ogd, random_sign_lower
+from .kingma_ba import KB_ALGORITHM, corollary_4_2, lemma_10_3, lemma_10_4, proof_assumption, step_size, theorem_4_1
 
 #: every bound by name: upper bounds and reference values (``kind`` of the Bound they return)
 ALL = {
@@ -77,4 +77,5 @@ def register_check(name, fn):
 __all__ = ["Bound", "Check", "FORMS", "NOT_ANALYSED", "sum_inv_sqrt", "trivial_bound", "theorem_4_1", "corollary_4_2",
            "amsgrad_theorem_4", "amsgrad_corollary_1", "tran_phong", "ogd", "adagrad", "random_sign_lower", "lower",
            "proof_assumption", "step_size", "lemma_10_3", "lemma_10_4", "ALL", "CHECKS", "REFERENCES", "upper",
-           "evaluate", "register_bound", "register_check"]
+           "evaluate", "register_bound", "register_check", "KB_ALGORITHM", "AMS_ALGORITHM", "OGD_ALGORITHM",
+           "ADAGRAD_ALGORITHM"]

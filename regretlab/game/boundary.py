@@ -111,16 +111,19 @@ def _check_learners(learners):
 def _check_records(rec, names, a, b, ck, seeds_all, learners, n_seeds, stream):
     """Sums of finite per-round values can still overflow (sum g^2 for |g| ~ 1e153, a cumulative loss
     near 1e308): every recorded statistic must be finite, else the run stops naming where."""
-    arrays = [("loss", rec.loss[:, a:b, None])] + [(nm, F[:, a:b, :]) for nm, F in zip(names, rec.fields)]
-    for nm, chunk in arrays:
-        bad = ~np.isfinite(chunk)
-        if bad.any():
-            k, c, j = (int(v) for v in np.argwhere(bad)[0])
-            field = nm if isinstance(nm, str) else nm[j]
-            raise NonFiniteError(
-                f"the running statistic {field!r} overflowed by round {int(ck[a + c])}, seed "
-                f"{int(seeds_all[k])} (found at a checkpoint), learner {learners[k // n_seeds]!r}, stream {stream!r}; "
-                "no result was recorded")
+    # one array of every recorded value, fields in the order of a record, so that the first bad
+    # value (trial, then checkpoint, then field) is the one named
+    labels = ["loss"] + [nm for group in names for nm in group]
+    chunk = np.concatenate([rec.loss[:, a:b, None]] + [F[:, a:b, :] for F in rec.fields], axis=2)
+    rank = {f: i for i, f in enumerate(("loss",) + _recorders.FIELD_ORDER)}
+    order = sorted(range(len(labels)), key=lambda j: rank.get(labels[j], len(rank)))
+    bad = ~np.isfinite(chunk[:, :, order])
+    if bad.any():
+        k, c, j = (int(v) for v in np.argwhere(bad)[0])
+        raise NonFiniteError(
+            f"the running statistic {labels[order[j]]!r} overflowed by round {int(ck[a + c])}, seed "
+            f"{int(seeds_all[k])} (found at a checkpoint), learner {learners[k // n_seeds]!r}, stream {stream!r}; "
+            "no result was recorded")
 
 
 def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
@@ -356,12 +359,14 @@ class Game:
         return _select(rec, slice(0, done))
 
     def named(self, rec, rows=slice(None)):
-        """The recorded fields of ``rec`` by name (trials ``rows``): {name: (n, nc) array}."""
+        """The recorded fields of ``rec`` by name (trials ``rows``): {name: (n, nc) array}, the default
+        recording's fields in :data:`regretlab.recorders.FIELD_ORDER`, then the others as recorded."""
         out = {}
         for names, F in zip(self.field_names(), rec.fields):
             for j, name in enumerate(names):
                 out[name] = F[rows, :, j]
-        return out
+        rank = {f: i for i, f in enumerate(_recorders.FIELD_ORDER)}
+        return dict(sorted(out.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
     def runs(self, rec, ck, T, single=False):
         """One :class:`Run` or :class:`Runs` per learner from the records ``rec`` of checkpoints ``ck``."""

@@ -3,17 +3,17 @@ a priori, its loss family (which fixes the comparator) and a compiled round func
 with :func:`regretlab.register_stream`.
 
 * :mod:`.base`: :class:`Stream`, what every stream is;
-* :mod:`.linear`: Reddi et al.'s counterexamples, random signs, replayed and sparse gradients,
+* :mod:`.linear_losses`: Reddi et al.'s counterexamples, random signs, replayed and sparse gradients,
   stochastic and adaptive adversaries;
-* :mod:`.quadratic`: noisy and non-stationary quadratic targets;
+* :mod:`.quadratic_losses`: noisy and non-stationary quadratic targets;
 * :mod:`.data`: logistic, hinge, absolute and quadratic losses on a user's arrays, and ``digits``;
 * :mod:`.synthetic`: generated logistic data, dense or sparse, fixed or drifting.
 """
 from .base import Stream
 from .data import absolute, digits, hinge, logistic, quadratic_data
-from .linear import (expected_sign_regret, linear, momentum_adversary, periodic_linear, random_sign, reddi,
-                     reddi_stochastic, sparse_linear, stochastic_linear)
-from .quadratic import drifting_quadratic, periodic_quadratic, quadratic, switching_quadratic
+from .linear_losses import (expected_sign_regret, linear, momentum_adversary, periodic_linear, random_sign,
+                            reddi, reddi_stochastic, sparse_linear, stochastic_linear)
+from .quadratic_losses import drifting_quadratic, periodic_quadratic, quadratic, switching_quadratic
 from .synthetic import drifting_logistic, sparse_logistic, synthetic_logistic
 
 #: the streams a sweep file or the verification suite can name: every constructor whose parameters are
