@@ -290,28 +290,32 @@ def _store_all_typed(recs, RA, k, accs):
     return _generated("store_all", ("recs", "RA", "k", "accs"), body + ["return None"])
 
 
+#: the arguments a recorder function takes its own element of (the others every recorder shares)
+_PER_RECORDER = ("recs", "accs", "RC", "OUT")
+
+
+def _unrolled(recs, what, name, args, returns):
+    """Source for ``name(*args)`` calling each recorder's ``what`` function in turn, with its own
+    element of the per-recorder tuples; returning the tuple of their results when ``returns``."""
+    n = len(recs.types)
+    fns = {f"f{j}": _jitted(_rec_info(r), what) for j, r in enumerate(recs.types)}
+    body = [f"a{j} = f{j}(" + ", ".join(f"{a}[{j}]" if a in _PER_RECORDER else a for a in args) + ")"
+            for j in range(n)]
+    result = _tuple_src(f"a{j}" for j in range(n)) if returns else "None"
+    return _generated(name, args, body + [f"return {result}"], fns)
+
+
 @overload(observe_all, jit_options=_INLINED, inline="always")
 def _observe_all_typed(recs, accs, RC, k, t, X, G):
-    n = len(recs.types)
-    fns = {f"f{j}": _jitted(_rec_info(r), "observe") for j, r in enumerate(recs.types)}
-    body = [f"a{j} = f{j}(recs[{j}], accs[{j}], RC[{j}], k, t, X, G)" for j in range(n)]
-    return _generated("observe_all", ("recs", "accs", "RC", "k", "t", "X", "G"),
-                      body + [f"return {_tuple_src(f'a{j}' for j in range(n))}"], fns)
+    return _unrolled(recs, "observe", "observe_all", ("recs", "accs", "RC", "k", "t", "X", "G"), True)
 
 
 @overload(after_step_all, jit_options=_INLINED, inline="always")
 def _after_step_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t):
-    n = len(recs.types)
-    args = ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t")
-    fns = {f"f{j}": _jitted(_rec_info(r), "after_step") for j, r in enumerate(recs.types)}
-    body = [f"a{j} = f{j}(recs[{j}], accs[{j}], RC[{j}], k, t, X, H, V, step, beta1_t, alpha_t)"
-            for j in range(n)]
-    return _generated("after_step_all", args, body + [f"return {_tuple_src(f'a{j}' for j in range(n))}"], fns)
+    return _unrolled(recs, "after_step", "after_step_all",
+                     ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t"), True)
 
 
 @overload(snapshot_all, jit_options=_INLINED, inline="always")
 def _snapshot_all_typed(recs, accs, RC, k, X, V, OUT, c):
-    n = len(recs.types)
-    fns = {f"f{j}": _jitted(_rec_info(r), "snapshot") for j, r in enumerate(recs.types)}
-    body = [f"f{j}(recs[{j}], accs[{j}], RC[{j}], k, X, V, OUT[{j}], c)" for j in range(n)]
-    return _generated("snapshot_all", ("recs", "accs", "RC", "k", "X", "V", "OUT", "c"), body + ["return None"], fns)
+    return _unrolled(recs, "snapshot", "snapshot_all", ("recs", "accs", "RC", "k", "X", "V", "OUT", "c"), False)

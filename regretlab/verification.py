@@ -58,9 +58,6 @@ COLUMNS = ["claim", "learner", "stream", "status", "first_violation", "predicted
 
 #: the claim that regret grows sublinearly (judged from the regret curve alone, THEORY.md section 9)
 GROWTH_CLAIM = "sublinear_regret"
-#: the checks besides the bounds (``lemma_10_4`` gives two rows: stated and end-of-proof forms); see
-#: ``regretlab.bounds.CHECKS`` and ``regretlab.bounds.register_check``
-CHECKS = tuple(B.CHECKS) + (GROWTH_CLAIM,)
 
 #: rounds (times distinct seeds) that the replay locating a first violating round may record
 LOCATE_ROUNDS = 2 ** 24
@@ -719,7 +716,8 @@ def verify(runs, claims=None, *, spread="domain", extend=None, extend_seconds=No
     ----------
     runs : Run, Runs or a list of them
     claims : list of str, optional
-        Bound names (``regretlab.bounds.ALL``) and checks (:data:`CHECKS`).  Default: all.
+        Bound names (``regretlab.bounds.ALL``) and checks (``regretlab.bounds.CHECKS``, and
+        :data:`GROWTH_CLAIM`).  Default: all.
     spread : {"domain", "observed"}
         Diameters from the domain or from the iterates' spread.
     extend : int, optional
