@@ -1,8 +1,17 @@
-"""Feasible sets: ``Box``, ``Ball`` and ``Unconstrained``.
+"""Feasible sets: ``Box``, ``Ball`` and ``Unconstrained``, each the one place for everything about its set.
 
-Each domain projects (Euclidean, and weighted as in AMSGrad, THEORY.md section 5)
-inside the compiled loop and knows its l2 and l_inf diameters (the D and D_inf
-of the bounds).
+Each domain class holds
+- its projection inside the compiled loop (Euclidean, and weighted as in AMSGrad, THEORY.md
+  section 5): a NamedTuple spec registered with :func:`~regretlab.register_domain`;
+- its l2 and l_inf diameters (the D and D_inf of the bounds);
+- the closed forms the comparators need, in NumPy: :meth:`~Domain.min_linear` (the linear
+  minimisation oracle), :meth:`~Domain.nearest` (batched Euclidean projection),
+  :meth:`~Domain.support` and :meth:`~Domain.frank_wolfe_gap` (optimality certificates);
+- and :meth:`~Domain._support_data`, the same set as the streams' compiled per-round minima see it
+  (one record type for every domain, so a stream compiles once whatever its domain).
+
+A domain registered from outside the package needs only its projection; the comparators and
+streams that need a closed form it does not give raise a ValueError naming it.
 """
 from __future__ import annotations
 
@@ -12,7 +21,18 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
+from ._jit import njit
 from ._registry import register_domain
+
+
+class _Dom(NamedTuple):
+    """A domain as the streams' compiled per-round minima see it (:meth:`Domain._support_data`)."""
+
+    kind: int  # 0 box, 1 ball, 2 unconstrained
+    lo: np.ndarray
+    hi: np.ndarray
+    center: np.ndarray
+    radius: float
 
 
 class Domain:
@@ -38,6 +58,30 @@ class Domain:
     def project(self, y):
         """Euclidean projection of a point (NumPy, for use outside the kernel)."""
         raise NotImplementedError
+
+    def _no(self, method, what):
+        return ValueError(f"the domain {self!r} defines no {method} ({what}), which Box, Ball and Unconstrained "
+                          f"give in closed form; define {type(self).__name__}.{method} to use it here")
+
+    def min_linear(self, S):
+        r"""min_{theta in domain} <S, theta> and a minimiser, for S of shape (..., d): (value (...), theta (..., d))."""
+        raise self._no("min_linear", "the linear comparator")
+
+    def nearest(self, Z):
+        """The Euclidean projections Pi(z) of points Z of shape (..., d), exactly (no rounding slack)."""
+        raise self._no("nearest", "the quadratic comparator")
+
+    def support(self, w):
+        r"""sigma(w) = max_{theta in domain} <w, theta> for one vector w (+inf when unbounded that way)."""
+        raise self._no("support", "a certificate of a solver")
+
+    def frank_wolfe_gap(self, g, x):
+        r"""max_{u in domain} <g, x - u> for arrays of shape (..., d), giving (...)."""
+        raise self._no("frank_wolfe_gap", "a certificate of a solver")
+
+    def _support_data(self):
+        """This set as the streams' compiled per-round minima see it (a :class:`_Dom`)."""
+        raise self._no("_support_data", "the per-round minima of dynamic regret")
 
 
 # ---------------------------------------------------------------- Box
@@ -126,6 +170,33 @@ class Box(Domain):
 
     def _spec(self):
         return _BoxSpec(np.array(self.lo), np.array(self.hi))
+
+    def min_linear(self, S):
+        """theta_i = lo_i if S_i > 0, hi_i if S_i < 0 (the point of [lo_i, hi_i] nearest 0 if S_i = 0);
+        value sum_i min(S_i lo_i, S_i hi_i)."""
+        value = np.sum(np.minimum(S * self.lo, S * self.hi), axis=-1)
+        theta = np.where(S > 0, self.lo, np.where(S < 0, self.hi, np.clip(0.0, self.lo, self.hi)))
+        return value, theta
+
+    def nearest(self, Z):
+        return np.clip(Z, self.lo, self.hi)
+
+    def support(self, w):
+        """sum_i max(w_i hi_i, w_i lo_i), with 0 where w_i = 0 (so infinite bounds count only where w points)."""
+        with np.errstate(invalid="ignore"):
+            return float(np.sum(np.where(w > 0, w * self.hi, np.where(w < 0, w * self.lo, 0.0))))
+
+    def frank_wolfe_gap(self, g, x):
+        """sum_i max(g_i (x_i - lo_i), g_i (x_i - hi_i), 0) (the 0 only matters for an x a rounding error
+        outside the box; infinite bounds give +inf for a gradient pointing that way)."""
+        lo, hi = self.lo, self.hi
+        with np.errstate(invalid="ignore"):
+            up = np.where(g > 0, g * (x - lo), 0.0)   # the u = lo end
+            dn = np.where(g < 0, g * (x - hi), 0.0)   # the u = hi end
+        return np.sum(np.maximum(np.maximum(up, dn), 0.0), axis=-1)
+
+    def _support_data(self):
+        return _Dom(0, np.array(self.lo), np.array(self.hi), np.zeros(self.d), 0.0)
 
 
 # ---------------------------------------------------------------- Ball
@@ -259,6 +330,31 @@ class Ball(Domain):
     def _spec(self):
         return _BallSpec(np.array(self.center), float(self.radius), float(self._accept2))
 
+    def min_linear(self, S):
+        """theta = c - r S/||S|| (c where S = 0); value <S, c> - r ||S||."""
+        n = np.linalg.norm(S, axis=-1)
+        value = S @ self.center - self.radius * n
+        safe = np.where(n > 0, n, 1.0)[..., None]
+        theta = np.where(n[..., None] > 0, self.center - self.radius * S / safe, self.center)
+        return value, theta
+
+    def nearest(self, Z):
+        """c + r (z - c)/||z - c|| where ||z - c|| > r, z inside (unlike :meth:`project`, no rounding slack)."""
+        z = Z - self.center
+        n = np.linalg.norm(z, axis=-1, keepdims=True)
+        return np.where(n > self.radius, self.center + z * (self.radius / np.where(n > 0, n, 1.0)), Z)
+
+    def support(self, w):
+        """<w, c> + r ||w||."""
+        return float(np.dot(w, self.center) + self.radius * np.linalg.norm(w))
+
+    def frank_wolfe_gap(self, g, x):
+        """<g, x - c> + r ||g||_2."""
+        return np.sum(g * (x - self.center), axis=-1) + self.radius * np.linalg.norm(g, axis=-1)
+
+    def _support_data(self):
+        return _Dom(1, np.zeros(self.d), np.zeros(self.d), np.array(self.center), float(self.radius))
+
 
 # ---------------------------------------------------------------- Unconstrained
 
@@ -300,30 +396,119 @@ class Unconstrained(Domain):
     def _spec(self):
         return _FreeSpec(self.d)
 
+    def min_linear(self, S):
+        """0 at theta = 0 where S = 0, else -inf (no minimiser: theta is NaN)."""
+        zero = np.all(S == 0, axis=-1)
+        value = np.where(zero, 0.0, -np.inf)
+        theta = np.where(zero[..., None], 0.0, np.nan) * np.ones_like(S)
+        return value, theta
+
+    def nearest(self, Z):
+        return Z
+
+    def support(self, w):
+        return 0.0 if np.all(w == 0) else math.inf
+
+    def frank_wolfe_gap(self, g, x):
+        """0 where g = 0, else +inf (the gap is infinite on an unbounded set)."""
+        return np.where(np.all(g == 0, axis=-1), 0.0, np.inf)
+
+    def _support_data(self):
+        return _Dom(2, np.zeros(self.d), np.zeros(self.d), np.zeros(self.d), 0.0)
+
 
 # ------------------------------------------------------------------ linear minimisation
 
 def best_linear(S, domain):
-    r"""min_{theta in domain} <S, theta> and its minimiser, for S of shape (..., d).
+    r"""min_{theta in domain} <S, theta> and its minimiser, for S of shape (..., d) (:meth:`Domain.min_linear`).
 
     Box: theta_i = lo_i if S_i > 0, hi_i if S_i < 0 (any point of [lo_i, hi_i] if 0);
     value sum_i min(S_i lo_i, S_i hi_i).  Ball: c - r S/||S||, value <S, c> - r||S||.
     Unconstrained: 0 at theta = 0 if S = 0, else -inf.
     """
-    S = np.asarray(S, dtype=float)
-    if isinstance(domain, Box):
-        value = np.sum(np.minimum(S * domain.lo, S * domain.hi), axis=-1)
-        theta = np.where(S > 0, domain.lo, np.where(S < 0, domain.hi, np.clip(0.0, domain.lo, domain.hi)))
-        return value, theta
-    if isinstance(domain, Ball):
-        n = np.linalg.norm(S, axis=-1)
-        value = S @ domain.center - domain.radius * n
-        safe = np.where(n > 0, n, 1.0)[..., None]
-        theta = np.where(n[..., None] > 0, domain.center - domain.radius * S / safe, domain.center)
-        return value, theta
-    if isinstance(domain, Unconstrained):
-        zero = np.all(S == 0, axis=-1)
-        value = np.where(zero, 0.0, -np.inf)
-        theta = np.where(zero[..., None], 0.0, np.nan) * np.ones_like(S)
-        return value, theta
-    raise ValueError(f"no closed-form linear comparator for domain {domain!r}")
+    return domain.min_linear(np.asarray(S, dtype=float))
+
+
+# ------------------------------------------------------------------ per-round minima, compiled (streams)
+
+@njit
+def _max_linear_dense(dom, a, scale):
+    """max_{theta in domain} scale * <a, theta> for a dense vector a."""
+    d = a.shape[0]
+    if dom.kind == 0:
+        s = 0.0
+        for i in range(d):
+            w = scale * a[i]
+            s += max(w * dom.lo[i], w * dom.hi[i])
+        return s
+    if dom.kind == 1:
+        s = 0.0
+        n2 = 0.0
+        for i in range(d):
+            w = scale * a[i]
+            s += w * dom.center[i]
+            n2 += w * w
+        return s + dom.radius * math.sqrt(n2)
+    for i in range(d):
+        if scale * a[i] != 0.0:
+            return math.inf
+    return 0.0
+
+
+@njit
+def _max_linear_sparse(dom, idx, val, nnz, scale):
+    """max over the domain of scale * <a, theta> for a sparse a (indices idx[:nnz], values val[:nnz])."""
+    if dom.kind == 0:
+        s = 0.0
+        for j in range(nnz):
+            w = scale * val[j]
+            i = idx[j]
+            s += max(w * dom.lo[i], w * dom.hi[i])
+        return s
+    if dom.kind == 1:
+        s = 0.0
+        n2 = 0.0
+        for j in range(nnz):
+            w = scale * val[j]
+            s += w * dom.center[idx[j]]
+        # repeated indices: the l2 norm needs the summed vector
+        for j in range(nnz):
+            acc = 0.0
+            first = True
+            for q in range(j):
+                if idx[q] == idx[j]:
+                    first = False
+                    break
+            if first:
+                for q in range(j, nnz):
+                    if idx[q] == idx[j]:
+                        acc += scale * val[q]
+                n2 += acc * acc
+        return s + dom.radius * math.sqrt(n2)
+    for j in range(nnz):
+        if val[j] != 0.0:
+            return math.inf
+    return 0.0
+
+
+@njit
+def _dist2_to_domain(dom, z):
+    """Squared Euclidean distance from z to the domain."""
+    d = z.shape[0]
+    if dom.kind == 0:
+        s = 0.0
+        for i in range(d):
+            if z[i] < dom.lo[i]:
+                s += (dom.lo[i] - z[i]) ** 2
+            elif z[i] > dom.hi[i]:
+                s += (z[i] - dom.hi[i]) ** 2
+        return s
+    if dom.kind == 1:
+        n2 = 0.0
+        for i in range(d):
+            n2 += (z[i] - dom.center[i]) ** 2
+        n = math.sqrt(n2)
+        return (n - dom.radius) ** 2 if n > dom.radius else 0.0
+    return 0.0
+
+

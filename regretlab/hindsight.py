@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .domains import Ball, Box, Unconstrained, best_linear  # noqa: F401  (best_linear: public here too)
+from .domains import Box, best_linear  # noqa: F401  (best_linear: public here too)
 
 
 def best_quadratic(sum_e, sum_e2, t, target, domain):
@@ -21,14 +21,7 @@ def best_quadratic(sum_e, sum_e2, t, target, domain):
     sum_e = np.asarray(sum_e, dtype=float)
     t = np.asarray(t, dtype=float)
     zbar = target + sum_e / t[..., None]
-    if isinstance(domain, Box):
-        theta = np.clip(zbar, domain.lo, domain.hi)
-    elif isinstance(domain, Ball):
-        z = zbar - domain.center
-        n = np.linalg.norm(z, axis=-1, keepdims=True)
-        theta = np.where(n > domain.radius, domain.center + z * (domain.radius / np.where(n > 0, n, 1.0)), zbar)
-    else:
-        theta = zbar
+    theta = domain.nearest(zbar)
     u = theta - target
     value = 0.5 * (sum_e2 - 2.0 * np.sum(u * sum_e, axis=-1) + t * np.sum(u * u, axis=-1))
     return value, theta

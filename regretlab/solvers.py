@@ -139,19 +139,7 @@ def frank_wolfe_gap(grad, x, domain):
     Unconstrained: 0 where g = 0, else +inf (the gap is infinite on an unbounded set;
                    best_logistic then reports ||g||_2 instead, see there).
     """
-    g = np.asarray(grad, dtype=float)
-    x = np.asarray(x, dtype=float)
-    if isinstance(domain, Box):
-        lo, hi = domain.lo, domain.hi
-        with np.errstate(invalid="ignore"):
-            up = np.where(g > 0, g * (x - lo), 0.0)   # the u = lo end
-            dn = np.where(g < 0, g * (x - hi), 0.0)   # the u = hi end
-        return np.sum(np.maximum(np.maximum(up, dn), 0.0), axis=-1)
-    if isinstance(domain, Ball):
-        return np.sum(g * (x - domain.center), axis=-1) + domain.radius * np.linalg.norm(g, axis=-1)
-    if isinstance(domain, Unconstrained):
-        return np.where(np.all(g == 0, axis=-1), 0.0, np.inf)
-    raise ValueError(f"frank_wolfe_gap: unsupported domain {domain!r}")
+    return domain.frank_wolfe_gap(np.asarray(grad, dtype=float), np.asarray(x, dtype=float))
 
 
 # ----------------------------------------------------------------------------- LP helpers
@@ -179,14 +167,6 @@ def _lp_dual_objective(res, b_ub, b_eq, lb, ub):
     f = np.isfinite(ub)
     D += float(np.dot(ub[f], res.upper.marginals[f]))
     return D
-
-
-def _support(w, domain):
-    """sigma(w) = max_{theta in domain} <w, theta> for a Box or Unconstrained (+inf when unbounded that way)."""
-    if isinstance(domain, Box):
-        with np.errstate(invalid="ignore"):
-            return float(np.sum(np.where(w > 0, w * domain.hi, np.where(w < 0, w * domain.lo, 0.0))))
-    return 0.0 if np.all(w == 0) else math.inf
 
 
 def _prefix(A, n):
@@ -394,7 +374,7 @@ def best_hinge(A, y, domain, t, formulation="dual", method="highs"):
         val = _hinge_values(Ap, yp, th)
         w = np.asarray(YA.T @ nu).ravel()
         if isinstance(domain, Box):
-            LB = float(np.sum(nu)) - _support(w, domain)
+            LB = float(np.sum(nu)) - domain.support(w)
         else:
             LB = float(np.sum(nu))   # residual A^T(y nu) ~ 0 ignored (see docstring)
         theta[c] = th
@@ -439,10 +419,6 @@ def _certificate(g, x, domain):
     return float(frank_wolfe_gap(g, x, domain))
 
 
-def _project(x, domain):
-    return domain.project(x) if not isinstance(domain, Unconstrained) else np.array(x, dtype=float)
-
-
 def _newton_direction(x, g, H, domain):
     d = x.size
     if isinstance(domain, Box):
@@ -484,7 +460,7 @@ def _polish(x, f, g, Ap, yp, domain, steps, rtol):
             break
         step, moved = 1.0, False
         for _ in range(30):
-            xn = _project(x + step * p, domain)
+            xn = domain.project(x + step * p)
             fn, gn = _logistic(xn, Ap, yp)
             if not isinstance(domain, Unconstrained):
                 lb = max(lb, fn - float(frank_wolfe_gap(gn, xn, domain)))
@@ -572,7 +548,7 @@ def best_logistic(A, y, domain, t, warm=True, polish=True, ftol=1e-15, gtol=1e-1
     n = t.size
     value, cert = np.empty(n), np.empty(n)
     theta = np.empty((n, d))
-    x0 = _project(np.zeros(d), domain)
+    x0 = domain.project(np.zeros(d))
     x = x0.copy()
     do_polish = bool(polish) and d <= 1000
     for c, tc in enumerate(t):
@@ -598,7 +574,7 @@ def best_logistic(A, y, domain, t, warm=True, polish=True, ftol=1e-15, gtol=1e-1
             res = minimize(fun, start, jac=True, method="L-BFGS-B", bounds=bounds,
                            options={"ftol": ftol, "gtol": gtol, "maxiter": maxiter, "maxfun": 2 * maxiter})
             kind = "logistic/l-bfgs-b" if isinstance(domain, Box) else "logistic/l-bfgs-unconstrained"
-        xs = _project(res.x, domain)
+        xs = domain.project(res.x)
         if not np.all(np.isfinite(xs)):
             xs = start.copy()
         f, g = _logistic(xs, Ap, yp)

@@ -13,8 +13,7 @@ from .. import _rng
 from .. import _validate as V
 from .._jit import njit
 from .._registry import register_stream
-from .._domdata import _Dom, _dom, _dist2_to_domain, _max_linear_dense, _max_linear_sparse
-from ..domains import Box
+from ..domains import Box, _Dom, _dist2_to_domain, _max_linear_dense, _max_linear_sparse
 from .base import Stream, _domain_or
 
 
@@ -203,7 +202,7 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
             norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
             G, Ginf = float(norms.max(initial=0.0)), float(np.abs(X.data).max(initial=0.0))
             spec = _CSRSpec(family, X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data.copy(), y, ordv,
-                            _dom(domain))
+                            domain._support_data())
             x0 = domain.project(np.zeros(d)) if x0 is None else x0
             s = Stream(name, spec, domain, x0, G, Ginf, _FAMILY[family], 1, {"rows": n, "d": d, "order": order,
                                                                            "sparse": True}, stochastic=bool(ordv))
@@ -233,7 +232,7 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
                 G, Ginf = far
     x0 = domain.project(np.zeros(d)) if x0 is None else x0
     n_suff = 1 + (d + 1 if family == QUADRATIC else 0)
-    s = Stream(name, _RowsSpec(family, X, y, ordv, _dom(domain)), domain, x0, G, Ginf, _FAMILY[family], n_suff,
+    s = Stream(name, _RowsSpec(family, X, y, ordv, domain._support_data()), domain, x0, G, Ginf, _FAMILY[family], n_suff,
                {"rows": n, "d": d, "order": order}, stochastic=bool(ordv))
     s.dyn_index = 0
     s._data = ("dense", X, y, ordv)

@@ -11,8 +11,7 @@ import numpy as np
 from .. import _rng
 from .. import _validate as V
 from .._registry import register_stream
-from .._domdata import _Dom, _dom, _max_linear_dense
-from ..domains import Ball, Box, Unconstrained, best_linear
+from ..domains import Ball, Box, Unconstrained, best_linear, _Dom, _max_linear_dense
 from .base import Stream, _domain_or, _linear_bounds
 from .synthetic import _zipf_cdf, _zipf_index
 
@@ -62,7 +61,7 @@ def periodic_linear(big, small, period, *, domain=None, x0=None):
         x0 = domain.project(np.ones(domain.d))
     G, G_inf = _linear_bounds(domain, max(abs(big), abs(small)), domain.d)
     ones = np.ones(domain.d)
-    dd = _dom(domain)
+    dd = domain._support_data()
     dyn_big = -_max_linear_dense(dd, ones, -big)
     dyn_small = -_max_linear_dense(dd, ones, small)
     s = Stream(
@@ -250,7 +249,7 @@ def sparse_linear(d=10**4, nnz=20, *, zipf=1.1, G=1.0, radius=1.0, x0=None):
     radius = V.real("radius", radius, 0.0, math.inf, lo_open=True, hi_open=True, where=where)
     domain = Box(-radius, radius, d=d)
     x0 = np.zeros(d) if x0 is None else x0
-    s = Stream("sparse_linear", _SparseLinSpec(nnz, _zipf_cdf(d, zipf), G, _dom(domain)), domain, x0,
+    s = Stream("sparse_linear", _SparseLinSpec(nnz, _zipf_cdf(d, zipf), G, domain._support_data()), domain, x0,
                G * nnz, G * nnz, "linear", d + 1, {"d": d, "nnz": nnz, "zipf": zipf, "G": G, "radius": radius},
                stochastic=True)
     s.dyn_index = d
@@ -293,7 +292,7 @@ def stochastic_linear(big, small, p, *, domain=None, x0=None):
     domain = _domain_or(domain, Box(-1.0, 1.0, d=1))
     x0 = domain.project(np.ones(domain.d)) if x0 is None else x0
     ginf = max(abs(big), abs(small))
-    s = Stream("stochastic_linear", _StochLinSpec(big, small, p, _dom(domain)), domain, x0,
+    s = Stream("stochastic_linear", _StochLinSpec(big, small, p, domain._support_data()), domain, x0,
                ginf * math.sqrt(domain.d), ginf, "linear", domain.d + 1, {"big": big, "small": small, "p": p},
                stochastic=0.0 < p < 1.0)
     s.dyn_index = domain.d
@@ -352,7 +351,7 @@ def momentum_adversary(d=1, radius=1.0, G=1.0, *, x0=None):
     G = V.real("G", G, 0.0, math.inf, lo_open=True, hi_open=True, where=where)
     domain = Box(-radius, radius, d=d)
     x0 = np.zeros(d) if x0 is None else x0
-    s = Stream("momentum_adversary", _AdaptiveSpec(G, _dom(domain)), domain, x0, G * math.sqrt(d), G, "linear",
+    s = Stream("momentum_adversary", _AdaptiveSpec(G, domain._support_data()), domain, x0, G * math.sqrt(d), G, "linear",
                2 * d + 1, {"d": d, "radius": radius, "G": G}, stochastic=True)
     s.dyn_index = d
     return s

@@ -11,8 +11,7 @@ import numpy as np
 from .. import _rng
 from .. import _validate as V
 from .._registry import register_stream
-from .._domdata import _Dom, _dom, _dist2_to_domain
-from ..domains import Ball, Box
+from ..domains import Ball, Box, _Dom, _dist2_to_domain
 from .base import Stream, _domain_or
 from .data import _farthest
 
@@ -80,7 +79,7 @@ def quadratic(target=0.0, sigma=1.0, *, d=None, domain=None, x0=None):
         elif isinstance(domain, Ball):
             G = float(np.linalg.norm(domain.center - target) + domain.radius)
             G_inf = float(np.max(np.abs(domain.center - target)) + domain.radius)
-    s = Stream("quadratic", _QuadSpec(target, sigma, _dom(domain)), domain, x0, G, G_inf, "quadratic", d + 2,
+    s = Stream("quadratic", _QuadSpec(target, sigma, domain._support_data()), domain, x0, G, G_inf, "quadratic", d + 2,
                {"target": target, "sigma": sigma, "d": d}, meta={"shift": target, "suff_offset": 0},
                stochastic=sigma > 0)
     s.dyn_index = d + 1
@@ -152,7 +151,7 @@ def _nonstat(kind, targets, period, step, sigma, domain, x0, name, params):
         pts = targets if kind == 1 else np.vstack([targets, -targets])
         G, Ginf = _farthest(domain, pts)
     n_state = 1 + d + 1 + (d if kind == 0 else 0)
-    s = Stream(name, _NonstatSpec(kind, targets, period, step, sigma, _dom(domain)), domain, x0, G, Ginf,
+    s = Stream(name, _NonstatSpec(kind, targets, period, step, sigma, domain._support_data()), domain, x0, G, Ginf,
                "quadratic", n_state, dict(params, d=d, sigma=sigma), stochastic=kind == 0 or sigma > 0)
     s.dyn_index = 0
     s.meta["suff_offset"] = 1

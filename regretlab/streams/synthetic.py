@@ -12,8 +12,7 @@ from .. import _rng
 from .. import _validate as V
 from .._jit import njit
 from .._registry import register_stream
-from .._domdata import _Dom, _dom, _max_linear_dense, _max_linear_sparse
-from ..domains import Box
+from ..domains import Box, _Dom, _max_linear_dense, _max_linear_sparse
 from .base import Stream, _domain_or
 from .data import LOGISTIC, _FAMILY, _margin_loss, _margin_min
 
@@ -152,7 +151,7 @@ def _synthetic(family, d, nnz, zipf, omega, data_seed, scale, norm, domain, x0, 
     # |a_i| <= scale and |dloss/dm| <= 1: G_inf = scale (sparse rows can repeat a feature: nnz * scale)
     Ginf = scale * (1 if nnz == 0 else nnz)
     G = scale * math.sqrt(k) if nnz == 0 else scale * nnz
-    spec = _SynthSpec(family, w, omega, nnz, cdf, scale, _dom(domain))
+    spec = _SynthSpec(family, w, omega, nnz, cdf, scale, domain._support_data())
     s = Stream(name, spec, domain, x0, G, Ginf, _FAMILY[family], 1,
                dict(params, d=d, nnz=nnz, data_seed=data_seed), meta={"w": w}, stochastic=True)
     s.dyn_index = 0

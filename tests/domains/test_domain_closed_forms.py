@@ -1,0 +1,79 @@
+"""Each domain class is the one place for its closed forms (regretlab.domains): the comparators, the
+solvers' certificates and the streams' per-round minima ask the domain, and a domain registered from
+outside the package that lacks one gets a clear error instead of being treated as unconstrained."""
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+import regretlab as rl
+from regretlab import domains as D
+from regretlab import hindsight, solvers
+
+
+class _HalfSpec(NamedTuple):
+    d: int
+
+
+def _half_project(spec, X, k, W, weighted):
+    for i in range(X.shape[1]):
+        if X[k, i] < 0.0:
+            X[k, i] = 0.0
+
+
+rl.register_domain(_HalfSpec, _half_project)
+
+
+class Orthant(D.Domain):
+    """{theta >= 0}: a user domain with a projection and nothing else."""
+
+    def __init__(self, d):
+        self.d = d
+
+    diameter_2 = diameter_inf = np.inf
+
+    def contains(self, x, tol=0.0):
+        return bool(np.all(np.asarray(x) >= -tol))
+
+    def project(self, y):
+        return np.maximum(np.asarray(y, dtype=float), 0.0)
+
+    def _spec(self):
+        return _HalfSpec(self.d)
+
+    def __repr__(self):
+        return f"Orthant(d={self.d})"
+
+
+def test_min_linear_agrees_with_highs_on_a_box_and_with_the_sphere_on_a_ball():
+    rng = np.random.default_rng(0)
+    box = rl.Box([-1.0, 0.0, 2.0], [1.0, 3.0, 2.5])
+    ball = rl.Ball([0.5, -1.0, 0.0], 2.0)
+    for S in rng.normal(size=(5, 3)):
+        value, theta = hindsight.best_linear(S, box)
+        lp = linprog(S, bounds=list(zip(box.lo, box.hi)), method="highs")
+        assert value == pytest.approx(lp.fun, abs=1e-12) and box.contains(theta)
+        value, theta = hindsight.best_linear(S, ball)
+        u = rng.normal(size=(20000, 3))
+        u = ball.center + ball.radius * u / np.linalg.norm(u, axis=1, keepdims=True)
+        assert value <= (u @ S).min() + 1e-12 and value == pytest.approx(S @ theta, abs=1e-12)
+        assert np.linalg.norm(theta - ball.center) == pytest.approx(ball.radius)
+        # the support function and the Frank-Wolfe gap are the same oracle seen from the other side
+        assert ball.support(-S) == pytest.approx(-value, abs=1e-12)
+        assert box.support(-S) == pytest.approx(-hindsight.best_linear(S, box)[0], abs=1e-12)
+        x = box.project(rng.normal(size=3))
+        assert solvers.frank_wolfe_gap(S, x, box) == pytest.approx(S @ x - hindsight.best_linear(S, box)[0],
+                                                                   abs=1e-12)
+
+
+def test_a_user_domain_without_closed_forms_is_refused_by_name():
+    dom = Orthant(2)
+    assert dom.project([-1.0, 2.0]).tolist() == [0.0, 2.0]
+    S = np.array([1.0, -1.0])
+    for call, method in [(lambda: hindsight.best_linear(S, dom), "min_linear"),
+                         (lambda: dom.nearest(S), "nearest"),
+                         (lambda: solvers.frank_wolfe_gap(S, S, dom), "frank_wolfe_gap"),
+                         (lambda: rl.streams.quadratic([0.5, 0.5], domain=dom), "_support_data")]:
+        with pytest.raises(ValueError, match=rf"Orthant\(d=2\) defines no {method} .*define Orthant\.{method}"):
+            call()
