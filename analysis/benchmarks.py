@@ -873,7 +873,7 @@ def sec_sweeps(ctx):
     wdir = os.path.join(tmp, "write")
     os.makedirs(wdir, exist_ok=True)
     res_t = rt["task"][1]
-    t_write = interleaved({"w": lambda: X._write_task(wdir, task.task_id, res_t)}, 5)["w"][0]
+    t_write = interleaved({"w": lambda: X.storage.write_task(wdir, task.task_id, res_t)}, 5)["w"][0]
     ctx.note("5", f"Within one trivial task (serial, best of 5): `run_task` {rt['task'][0] * 1e3:.1f} ms, of which "
                   f"`play()` {rt['play'][0] * 1e3:.2f} ms; the rest is building the two DataFrames (column by column), the "
                   f"bound evaluation and the growth exponent.  Writing the task's two Parquet files atomically (temporary "

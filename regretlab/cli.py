@@ -137,8 +137,14 @@ def _verify(args):
         extend = (rounds, secs)
     else:
         extend = True
-    out = run_verification(args.out, quick=args.quick, quiet=args.quiet, extend=extend)
+    executor = "dask" if args.dask is not None else ("serial" if args.serial else None)
+    address = args.dask if args.dask not in (None, "") else None
+    out = run_verification(args.out, quick=args.quick, quiet=args.quiet, extend=extend, executor=executor,
+                           workers=args.workers, dask_address=address, fresh=args.fresh)
     print(out["summary"])
+    if out["reused"]:
+        print(f"\n{len(out['reused'])} experiment(s) reused from an earlier call with the same code and options "
+              f"(--fresh recomputes them): {', '.join(out['reused'])}")
     print(f"\nwrote {out['report']}")
     return 0
 
@@ -164,6 +170,13 @@ def _report(args):
     return 0
 
 
+def _executor_options(p):
+    p.add_argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS",
+                   help="run on a Dask cluster (a local one when no scheduler address is given)")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
+    p.add_argument("--serial", action="store_true", help="run in this process (no pool)")
+
+
 def main(argv=None):
     parser = _Parser(prog="regretlab", description="Regret in online convex optimization: compiled learners, "
                      "exact regret, theorem bounds checked on each run.")
@@ -184,11 +197,8 @@ def main(argv=None):
     p = sub.add_parser("sweep", help="run a sweep spec (TOML) into a results folder, resumably")
     p.add_argument("spec", help="the sweep file (TOML)")
     p.add_argument("--out", required=True, help="results folder")
-    p.add_argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="run on a Dask cluster (a local one when no scheduler address is given)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
-    p.add_argument("--serial", action="store_true", help="run in this process (no pool)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _executor_options(p)
     p.set_defaults(fn=_sweep)
 
     p = sub.add_parser("verify", help="run the built-in verification suite and write a report")
@@ -201,6 +211,10 @@ def main(argv=None):
                    help="the largest horizon a run is continued to (default 2e9; 2e8 with --quick)")
     p.add_argument("--extend-seconds", metavar="S", default=None,
                    help="the time budget for continuing each run (default 240; 60 with --quick)")
+    p.add_argument("--fresh", action="store_true",
+                   help="recompute every experiment (by default those finished by an earlier call in the same "
+                        "folder, with the same code and options, are reused)")
+    _executor_options(p)
     p.set_defaults(fn=_verify)
 
     p = sub.add_parser("plot", help="plot the regret curves of a results folder")

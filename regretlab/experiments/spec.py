@@ -1,6 +1,6 @@
-"""Sweeps: grids of learners x streams x hyperparameters x seeds, run durably.
+"""Sweep specifications: a grid of learners x streams x hyperparameters x seeds, as data.
 
-A sweep is data (a TOML file or a dict)::
+A sweep is a TOML file or a dict::
 
     name = "smoke"
     T = 10000
@@ -18,15 +18,11 @@ A sweep is data (a TOML file or a dict)::
     type = "reddi"
     C = {linspace = [3.0, 5.0, 3]}         # also {range = [start, stop, step]}
 
-Every learner configuration meets every stream configuration.  Each run's seed
-is derived from the root seed and the run's identity (its learner, stream,
-parameters and seed index, not its position in the grid), so growing the grid
-never changes the results of the runs already in it.
-
-A *task* is one configuration with all its seeds: one batched kernel call.  Its
-results are written as Parquet files under a temporary name and renamed
-atomically when complete, so an interrupted sweep (even ``kill -9``) resumes where
-it stopped: finished tasks are skipped, nothing is duplicated or half-written.
+:func:`load_spec` checks it (a :class:`SpecError` starts with the key path of what is wrong) and
+expands it into :class:`Task` s: one configuration with all its seeds, one batched kernel call.
+Each run's seed is derived from the root seed and the run's identity (its learner, stream,
+parameters and seed index, not its position in the grid), so growing the grid never changes the
+results of the runs already in it.
 """
 from __future__ import annotations
 
@@ -37,22 +33,18 @@ import itertools
 import json
 import math
 import os
-import sys
-import tempfile
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from . import learners as _learners
-from . import streams as _streams
+from .. import learners as _learners
+from .. import streams as _streams
 
-# ----------------------------------------------------------------------------- spec
 
 LEARNERS = _learners.CATALOGUE
 STREAMS = _streams.CATALOGUE
 MAX_AXIS = 100_000  # values per grid axis
 TOP_KEYS = ("name", "T", "checkpoints", "seeds", "root_seed", "learners", "streams")
-MANIFEST = "manifest.json"
 
 
 class SpecError(ValueError):
@@ -220,7 +212,7 @@ def load_spec(spec):
         if k not in spec:
             raise SpecError(f"{k}: missing (a sweep needs T, [learners.*] and [streams.*])")
     T = spec["T"]
-    from .game import T_MAX
+    from ..game import T_MAX
 
     if isinstance(T, bool) or not isinstance(T, (int, float)) or not math.isfinite(T) or \
             not float(T).is_integer() or not 1 <= T <= T_MAX:
@@ -256,230 +248,3 @@ def load_spec(spec):
     if len(set(ids)) != len(ids):
         raise SpecError("learners/streams: two entries describe the same configuration")
     return Sweep(spec, name, T, ck, seed_idx, root, tasks)
-
-
-# ----------------------------------------------------------------------------- one task
-
-def run_task(task):
-    """Play one configuration with all its seeds (one kernel call) and return (runs table, summary table)."""
-    import pandas as pd
-
-    from . import bounds as B
-    from .game import play
-    from .stats import growth, power_law_exponent
-
-    learner = LEARNERS[task.learner_type](**task.learner_params)
-    stream = STREAMS[task.stream_type](**task.stream_params)
-    runs = play(learner, stream, task.T, seeds=task.seeds, checkpoints=task.checkpoints)
-    df = runs.to_frame()
-    df.insert(0, "task_id", task.task_id)
-    df.insert(0, "sweep", task.sweep)
-    df["seed_index"] = np.repeat(np.array(task.seed_indices), runs.t.size)
-    df["seed"] = df["seed"].astype("uint64")
-    df["learner_key"] = task.learner_key
-    df["stream_key"] = task.stream_key
-    for k, v in task.learner_params.items():
-        df[f"learner.{k}"] = v
-    for k, v in task.stream_params.items():
-        df[f"stream.{k}"] = v if not isinstance(v, (list, tuple)) else str(v)
-    # per-run summaries: final regret, rates, growth exponent, bound verdicts at T
-    R = runs.regret
-    rows = []
-    for i, s in enumerate(task.seeds):
-        row = {"sweep": task.sweep, "task_id": task.task_id, "learner": learner.name, "stream": stream.name,
-               "learner_key": task.learner_key, "stream_key": task.stream_key, "seed_index": task.seed_indices[i],
-               "seed": np.uint64(s), "T": task.T, "R_T": float(R[i, -1]), "R_over_T": float(R[i, -1] / task.T),
-               "R_over_sqrt_T": float(R[i, -1] / math.sqrt(task.T)),
-               "best_gap_T": float(runs.best_gap[i, -1]),
-               "gamma_neg": float(runs.stats["gamma_neg"][i, -1])}
-        g = growth(runs.t, R[i], stochastic=stream.stochastic)
-        row["growth"], row["slope"] = g.verdict, g.slope
-        try:
-            row["exponent"] = power_law_exponent(runs.t, R[i])
-        except ValueError:
-            row["exponent"] = math.nan
-        for name in B.upper():
-            b = B.evaluate(name, runs)
-            row[f"bound.{name}"] = float(np.atleast_2d(b.value)[i, -1]) if b.applicable else math.nan
-        rows.append(row)
-    summ = pd.DataFrame(rows)
-    for k, v in task.learner_params.items():
-        summ[f"learner.{k}"] = v
-    for k, v in task.stream_params.items():
-        summ[f"stream.{k}"] = v if not isinstance(v, (list, tuple)) else str(v)
-    return df, summ
-
-
-def _worker_init():
-    # one compiled loop per process: no nested thread pools
-    for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-
-
-def _run_task_for_pool(task):
-    return task.task_id, run_task(task)
-
-
-# ----------------------------------------------------------------------------- storage
-
-def _atomic_parquet(df, path):
-    d = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=d)
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _task_paths(out, task_id):
-    return os.path.join(out, f"task-{task_id}.parquet"), os.path.join(out, f"task-{task_id}.summary.parquet")
-
-
-def _prepare_out(out, sweep):
-    try:
-        os.makedirs(out, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"cannot create the output folder {out!r}: {exc.strerror}") from None
-    if not os.access(out, os.W_OK):
-        raise ValueError(f"the output folder {out!r} is not writable")
-    mpath = os.path.join(out, MANIFEST)
-    manifest = {"name": sweep.name, "spec_hash": sweep.spec_hash, "spec": sweep.spec,
-                "tasks": [t.task_id for t in sweep.tasks], "n_runs": sweep.n_runs}
-    if os.path.exists(mpath):
-        with open(mpath) as fh:
-            old = json.load(fh)
-        if old.get("spec_hash") != sweep.spec_hash:
-            raise ValueError(f"{out!r} holds the results of another sweep ({old.get('name')!r}, spec "
-                             f"{old.get('spec_hash')}); use another --out folder")
-        return
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=out)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(manifest, fh, indent=1, default=str)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, mpath)
-
-
-def _write_task(out, task_id, result):
-    df, summ = result
-    main, summary = _task_paths(out, task_id)
-    _atomic_parquet(summ, summary)
-    _atomic_parquet(df, main)  # written last: its presence marks the task finished
-
-
-def load(path, kind="runs"):
-    """The results of a sweep folder as one pandas DataFrame.
-
-    ``kind="runs"``: one row per run x checkpoint; ``kind="summary"``: one row per run.
-    Only finished tasks are read (temporary files of interrupted tasks are ignored).
-    """
-    import pandas as pd
-
-    if kind not in ("runs", "summary"):
-        raise ValueError(f"kind must be 'runs' or 'summary', got {kind!r}")
-    if not os.path.isdir(path):
-        raise ValueError(f"no results folder {path!r}")
-    files = sorted(f for f in os.listdir(path) if f.startswith("task-") and f.endswith(".parquet")
-                   and f.endswith(".summary.parquet") == (kind == "summary"))
-    if kind == "summary":
-        files = [f for f in files if os.path.exists(os.path.join(path, f.replace(".summary", "")))]
-    if not files:
-        return pd.DataFrame()
-    df = pd.concat([pd.read_parquet(os.path.join(path, f)) for f in files], ignore_index=True)
-    keys = ["task_id", "seed_index"] + (["t"] if kind == "runs" else [])
-    return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-# ----------------------------------------------------------------------------- executors
-
-def _progress(total, quiet):
-    from tqdm.auto import tqdm
-
-    disable = quiet or not sys.stderr.isatty()
-    return tqdm(total=total, unit="task", desc="sweep", disable=disable, smoothing=0.1)
-
-
-def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False):
-    """Run a sweep into the folder ``out``; finished tasks found there are skipped.
-
-    Parameters
-    ----------
-    spec : dict, TOML text or path
-    out : str
-        Results folder (created).  A folder holding another sweep is refused.
-    executor : {"local", "serial", "dask"}
-        ``"local"``: a process pool of ``workers`` processes (default: the CPU count);
-        ``"serial"``: this process; ``"dask"``: a Dask cluster at ``dask_address``, or a
-        local Dask cluster when no address is given (needs ``regretlab[dask]``).
-    quiet : bool
-        No progress bar (it is also off when stderr is not a terminal).
-
-    Returns
-    -------
-    dict with the counts of tasks run and skipped, and the folder.
-    """
-    sweep = spec if isinstance(spec, Sweep) else load_spec(spec)
-    if executor not in ("local", "serial", "dask"):
-        raise ValueError(f"executor must be 'local', 'serial' or 'dask', got {executor!r}")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers must be a positive integer, got {workers!r}")
-    _prepare_out(out, sweep)
-    todo = [t for t in sweep.tasks if not os.path.exists(_task_paths(out, t.task_id)[0])]
-    skipped = len(sweep.tasks) - len(todo)
-    bar = _progress(len(sweep.tasks), quiet)
-    bar.update(skipped)
-    try:
-        if not todo:
-            pass
-        elif executor == "serial":
-            for t in todo:
-                _write_task(out, t.task_id, run_task(t))
-                bar.update(1)
-        elif executor == "local":
-            import concurrent.futures as cf
-            import multiprocessing as mp
-
-            n = workers or os.cpu_count() or 1
-            ctx = mp.get_context("spawn")
-            with cf.ProcessPoolExecutor(max_workers=min(n, len(todo)), mp_context=ctx,
-                                        initializer=_worker_init) as pool:
-                futs = [pool.submit(_run_task_for_pool, t) for t in todo]
-                for f in cf.as_completed(futs):
-                    tid, res = f.result()
-                    _write_task(out, tid, res)
-                    bar.update(1)
-        else:
-            _run_dask(todo, out, dask_address, workers, bar)
-    finally:
-        bar.close()
-    return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs}
-
-
-def _run_dask(todo, out, address, workers, bar):
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise ValueError("the Dask executor needs dask.distributed: pip install 'regretlab[dask]'") from None
-    cluster = None
-    if address:
-        client = Client(address)
-    else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-    try:
-        futs = client.map(_run_task_for_pool, todo, pure=False)
-        for f in as_completed(futs):
-            tid, res = f.result()
-            _write_task(out, tid, res)
-            bar.update(1)
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()

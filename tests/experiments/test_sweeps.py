@@ -1,37 +1,29 @@
-"""Sweeps are bit-identical on every executor and after a resume; invalid sweep specs are one-line
-SpecErrors that start with the key path, and ``regretlab sweep`` exits 2 on them with one line on stderr.
+"""Running sweeps (regretlab.experiments.sweeps, storage, executors): the stored tables, bit-identical on
+every executor, after a resume and after ``kill -9``; a folder holding another sweep is refused.
 
-Compile budget: the sweep plays Adam (default options) against reddi and random_sign, kernels that
-test_properties.py also uses; pool and Dask workers load them from the on-disk cache.
+Compile budget: the sweep plays Adam against reddi and random_sign, kernels that other tests also use;
+pool and Dask workers load them from the on-disk cache.
 """
 from __future__ import annotations
 
 import copy
 import json
-import math
 import os
-import re
 import shutil
-import tomllib
-from unittest import mock
+import signal
+import subprocess
+import sys
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from regretlab.game import boundary as E
+import regretlab as rl
 from regretlab import experiments as X
-from regretlab.cli import main
+from regretlab.experiments import storage
 
-SPEC = {
-    "name": "det",
-    "T": 400,
-    "checkpoints": 12,
-    "seeds": 2,
-    "root_seed": 3,
-    "learners": {"adam": {"type": "Adam", "alpha": [0.1, 0.4], "beta1": 0.5, "beta2": 0.9}},
-    "streams": {"reddi": {"type": "reddi", "C": 3.0}, "signs": {"type": "random_sign", "d": 2}},
-}
+from test_sweep_spec import SPEC  # the one base spec of the sweep tests
 
 
 def assert_bit_identical(a: pd.DataFrame, b: pd.DataFrame):
@@ -61,34 +53,37 @@ def serial(tmp_path_factory):
     return out, runs, summ
 
 
-def test_serial_sweep_is_reproducible_in_process(serial, tmp_path):
+@pytest.mark.parametrize("executor,workers", [("serial", None), ("local", 1), ("local", 2), ("dask", 2)],
+                         ids=["serial-again", "pool-1", "pool-2", "dask-2"])
+def test_every_executor_is_bit_identical_to_serial(serial, tmp_path, executor, workers):
+    if executor == "dask":
+        pytest.importorskip("dask.distributed")
     _, runs, summ = serial
-    X.run_sweep(SPEC, str(tmp_path / "again"), executor="serial", quiet=True)
-    r2, s2 = _tables(str(tmp_path / "again"))
-    assert_bit_identical(runs, r2)
-    assert_bit_identical(summ, s2)
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_local_pool_is_bit_identical_to_serial(serial, tmp_path, workers):
-    _, runs, summ = serial
-    out = str(tmp_path / f"pool{workers}")
-    res = X.run_sweep(SPEC, out, executor="local", workers=workers, quiet=True)
+    out = str(tmp_path / executor)
+    res = X.run_sweep(SPEC, out, executor=executor, workers=workers, quiet=True)
     assert res["run"] == 4
     r2, s2 = _tables(out)
     assert_bit_identical(runs, r2)
     assert_bit_identical(summ, s2)
 
 
-def test_dask_local_cluster_is_bit_identical_to_serial(serial, tmp_path):
-    pytest.importorskip("dask.distributed")
-    _, runs, summ = serial
-    out = str(tmp_path / "dask")
-    res = X.run_sweep(SPEC, out, executor="dask", workers=2, quiet=True)
-    assert res["run"] == 4
-    r2, s2 = _tables(out)
-    assert_bit_identical(runs, r2)
-    assert_bit_identical(summ, s2)
+def test_the_tables_name_their_columns_and_hold_the_runs_played_directly(serial):
+    out, runs, summ = serial
+    assert {"learner.alpha", "stream.C", "regret", "best_gap", "gamma_neg", "seed", "seed_index"} <= set(runs.columns)
+    assert {"R_T", "growth", "slope", "exponent", "bound.theorem_4_1"} <= set(summ.columns)
+    t0 = X.load_spec(SPEC).tasks[0]
+    direct = rl.play(X.LEARNERS[t0.learner_type](**t0.learner_params), X.STREAMS[t0.stream_type](**t0.stream_params),
+                     SPEC["T"], seeds=t0.seeds, checkpoints=SPEC["checkpoints"])
+    sub = runs[runs.task_id == t0.task_id].sort_values(["seed_index", "t"])
+    np.testing.assert_array_equal(sub.regret.to_numpy().reshape(2, -1), direct.regret)
+    np.testing.assert_array_equal(sub.t.to_numpy().reshape(2, -1)[0], direct.t)
+
+
+def test_a_folder_holding_another_sweep_is_refused(serial, tmp_path):
+    out = str(tmp_path / "other")
+    shutil.copytree(serial[0], out)
+    with pytest.raises(ValueError, match="holds the results of another sweep"):
+        X.run_sweep(dict(SPEC, T=500), out, executor="serial", quiet=True)
 
 
 def test_resume_recomputes_only_the_missing_task_bit_identically(serial, tmp_path):
@@ -96,7 +91,7 @@ def test_resume_recomputes_only_the_missing_task_bit_identically(serial, tmp_pat
     out = str(tmp_path / "resume")
     shutil.copytree(src, out)
     task = X.load_spec(SPEC).tasks[1]
-    for p in X._task_paths(out, task.task_id):
+    for p in storage.task_paths(out, task.task_id):
         os.remove(p)
     kept = {f: os.stat(os.path.join(out, f)).st_mtime_ns for f in os.listdir(out)}
     res = X.run_sweep(SPEC, out, executor="serial", quiet=True)
@@ -128,159 +123,60 @@ def test_growing_the_grid_keeps_the_finished_runs_bit_identical(serial, tmp_path
         assert_bit_identical(small, table[list(small.columns)])
 
 
-# =============================================================================== invalid specs
+def test_kill_9_mid_sweep_then_resume_gives_the_uninterrupted_result(tmp_path):
+    """A real SIGKILL in the middle of a task, three times; the resumed sweep equals the uninterrupted one."""
+    spec = dict(SPEC, T=300_000, checkpoints=30)
+    ref = str(tmp_path / "ref")
+    X.run_sweep(spec, ref, executor="serial", quiet=True)
+    out = str(tmp_path / "killed")
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec))
+    code = ("import json; from regretlab.experiments import run_sweep; "
+            f"run_sweep(json.load(open({str(spec_file)!r})), {out!r}, executor='serial', quiet=True)")
 
-def _spec(**changes):
-    s = copy.deepcopy(SPEC)
-    for path, value in changes.items():
-        *head, last = path.split("__")
-        d = s
-        for k in head:
-            d = d[k]
-        if value is _DELETE:
-            del d[last]
-        else:
-            d[last] = value
-    return s
+    def finished():
+        return len([f for f in os.listdir(out) if f.endswith(".summary.parquet")]) if os.path.isdir(out) else 0
 
-
-_DELETE = object()
-
-#: (id, spec, key path the message starts with)
-BAD_SPECS = [
-    ("typo-top-learner", _spec(learner={"a": {"type": "Adam"}}), "learner"),
-    ("typo-top-seed", _spec(seed=2), "seed"),
-    ("typo-learner-param", _spec(learners__adam__alpah=0.1), "learners.adam.alpah"),
-    ("typo-stream-param", _spec(streams__signs__dd=2), "streams.signs.dd"),
-    ("typo-stream-domain", _spec(streams__reddi__domain="box"), "streams.reddi.domain"),
-    ("T-string", _spec(T="400"), "T"),
-    ("T-fraction", _spec(T=2.5), "T"),
-    ("T-bool", _spec(T=True), "T"),
-    ("T-negative", _spec(T=-5), "T"),
-    ("T-inf", _spec(T=math.inf), "T"),
-    ("seeds-negative", _spec(seeds=-1), "seeds"),
-    ("seeds-negative-index", _spec(seeds=[0, -1]), "seeds"),
-    ("seeds-string", _spec(seeds="2"), "seeds"),
-    ("seeds-empty", _spec(seeds=[]), "seeds"),
-    ("seeds-float", _spec(seeds=[0, 1.5]), "seeds"),
-    ("root-seed-negative", _spec(root_seed=-3), "root_seed"),
-    ("root-seed-float", _spec(root_seed=1.5), "root_seed"),
-    ("checkpoints-zero", _spec(checkpoints=0), "checkpoints"),
-    ("checkpoints-empty", _spec(checkpoints=[]), "checkpoints"),
-    ("checkpoints-beyond-T", _spec(checkpoints=[1, 401]), "checkpoints"),
-    ("checkpoints-string", _spec(checkpoints="10"), "checkpoints"),
-    ("checkpoints-fraction", _spec(checkpoints=[2.5]), "checkpoints"),
-    ("learners-empty", _spec(learners={}), "learners"),
-    ("learners-list", _spec(learners=[]), "learners"),
-    ("learner-not-table", _spec(learners={"adam": 5}), "learners.adam"),
-    ("learners-missing", _spec(learners=_DELETE), "learners"),
-    ("T-missing", _spec(T=_DELETE), "T"),
-    ("unknown-learner-by-key", _spec(learners={"adamw": {"alpha": 0.1}}), "learners.adamw.type"),
-    ("unknown-learner-case", _spec(learners__adam__type="adam"), "learners.adam.type"),
-    ("unknown-stream-linear", _spec(streams={"s": {"type": "linear"}}), "streams.s.type"),
-    ("unknown-stream-case", _spec(streams__reddi__type="Reddi"), "streams.reddi.type"),
-    ("linspace-count-zero", _spec(learners__adam__alpha={"linspace": [0.1, 1.0, 0]}), "learners.adam.alpha.linspace"),
-    ("logspace-count-fraction", _spec(learners__adam__alpha={"logspace": [-2, -1, 2.5]}),
-     "learners.adam.alpha.logspace"),
-    ("range-two-numbers", _spec(learners__adam__alpha={"range": [0.1, 1.0]}), "learners.adam.alpha.range"),
-    ("range-step-zero", _spec(learners__adam__alpha={"range": [0.1, 1.0, 0.0]}), "learners.adam.alpha.range"),
-    ("range-string-bound", _spec(learners__adam__alpha={"linspace": ["a", 1.0, 2]}),
-     "learners.adam.alpha.linspace"),
-    ("range-two-kinds", _spec(learners__adam__alpha={"linspace": [0.1, 1.0, 2], "logspace": [-2, -1, 2]}),
-     "learners.adam.alpha"),
-    ("grid-value-out-of-range", _spec(learners__adam__alpha=[0.1, -0.5]), "learners.adam.alpha"),
-    ("linspace-reaching-1", _spec(learners__adam__beta2={"linspace": [0.9, 1.0, 3]}), "learners.adam.beta2"),
-    ("alpha-string", _spec(learners__adam__alpha="0.1"), "learners.adam.alpha"),
-    ("lazy-string", _spec(learners__adam__lazy="yes"), "learners.adam.lazy"),
-    ("variant-typo", _spec(learners={"ams": {"type": "AMSGrad", "variant": "corected"}}), "learners.ams.variant"),
-    ("stream-d-zero", _spec(streams__signs__d=0), "streams.signs.d"),
-    ("stream-d-fraction", _spec(streams__signs__d=2.5), "streams.signs.d"),
-    ("stream-nnz-above-d", _spec(streams={"s": {"type": "sparse_linear", "d": 3, "nnz": 5}}), "streams.s.nnz"),
-    ("stream-p-above-1", _spec(streams={"s": {"type": "stochastic_linear", "big": 1.0, "small": 1.0, "p": 1.5}}),
-     "streams.s.p"),
-    ("stream-C-string", _spec(streams__reddi__C="3"), "streams.reddi.C"),
-    ("duplicate-configuration", _spec(learners={"a": {"type": "Adam", "alpha": 0.1},
-                                                "b": {"type": "Adam", "alpha": 0.1}}), "learners/streams"),
-    # each of these used to get through load_spec: a TypeError (unhashable type), duplicated runs, T beyond
-    # the kernel's counters, a MemoryError from np.linspace
-    ("learner-type-list", _spec(learners__adam__type=["Adam"]), "learners.adam.type"),
-    ("stream-type-table", _spec(streams__reddi__type={"name": "reddi"}), "streams.reddi.type"),
-    ("seeds-duplicate-indices", _spec(seeds=[1, 1]), "seeds"),
-    ("T-beyond-2**53", _spec(T=1e30), "T"),
-    ("linspace-count-huge", _spec(learners__adam__alpha={"linspace": [0.1, 1.0, 1e12]}),
-     "learners.adam.alpha.linspace"),
-    ("range-step-tiny", _spec(learners__adam__alpha={"range": [0.1, 1.0, 1e-300]}), "learners.adam.alpha.range"),
-]
-
-ALL_BAD = [pytest.param(*c, id=c[0]) for c in BAD_SPECS]
+    killed = 0
+    for trial in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        deadline, start = time.time() + 120, finished()
+        # wait until one more task has finished, then kill -9 in the middle of the next one
+        while time.time() < deadline and proc.poll() is None:
+            if finished() > start:
+                time.sleep(0.05 * (trial + 1))
+                break
+            time.sleep(0.02)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            killed += 1
+        proc.wait()
+    assert killed >= 1, "the sweep finished before it could be killed: make it longer"
+    X.run_sweep(spec, out, executor="serial", quiet=True)
+    assert_bit_identical(X.load(out), X.load(ref))
+    assert_bit_identical(X.load(out, "summary"), X.load(ref, "summary"))
 
 
-def test_the_catalogue_is_long_enough():
-    assert len(BAD_SPECS) >= 15 and len({c[0] for c in BAD_SPECS}) == len(BAD_SPECS)
-    X.load_spec(SPEC)  # the base spec itself is valid
-
-
-def _assert_starts_with_key_path(msg, path):
-    assert "\n" not in msg, msg
-    assert re.match(re.escape(path) + r"[:. =]", msg), f"{msg!r} does not start with {path!r}"
-
-
-@pytest.mark.parametrize("label,spec,path", ALL_BAD)
-def test_invalid_spec_is_a_one_line_spec_error_starting_with_the_key_path(label, spec, path):
-    with pytest.raises(X.SpecError) as info:
-        X.load_spec(spec)
-    _assert_starts_with_key_path(str(info.value), path)
-
-
-# ------------------------------------------------------------------ the command line
-
-def _toml_value(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else ("inf" if v == math.inf else "-inf" if v == -math.inf else repr(v))
-    if isinstance(v, str):
-        return json.dumps(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{" + ", ".join(f"{json.dumps(str(k))} = {_toml_value(x)}" for k, x in v.items()) + "}"
-    raise TypeError(f"not representable in TOML: {v!r}")
-
-
-def to_toml(spec):
-    return "".join(f"{json.dumps(k)} = {_toml_value(v)}\n" for k, v in spec.items())
-
-
-def test_the_toml_writer_round_trips(tmp_path):
-    p = tmp_path / "ok.toml"
-    p.write_text(to_toml(SPEC))
-    assert tomllib.loads(p.read_text()) == SPEC
-    assert X.load_spec(str(p)).spec_hash == X.load_spec(SPEC).spec_hash
-
-
-@pytest.mark.parametrize("label,spec,path", ALL_BAD)
-def test_cli_sweep_on_an_invalid_spec_exits_2_with_one_line(label, spec, path, tmp_path, capsys):
-    f = tmp_path / f"{label}.toml"
-    f.write_text(to_toml(spec))
-    assert tomllib.loads(f.read_text()) == spec
-    out = tmp_path / "out"
-
-    def no_kernel(*specs):  # an invalid spec must never reach a kernel (and T = 1e30 would run ~forever)
-        raise AssertionError("a kernel was reached for an invalid spec")
-
+def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ValueError, match="cannot create the output folder"):
+        X.run_sweep(SPEC, str(blocker / "out"), executor="serial", quiet=True)
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o500)
     try:
-        with mock.patch.object(E, "kernel_for", no_kernel):
-            code = main(["sweep", str(f), "--out", str(out), "--serial", "--quiet"])
-    except SystemExit as exc:
-        code = exc.code
-    cap = capsys.readouterr()
-    assert code == 2
-    assert cap.err.count("\n") == 1 and cap.err.endswith("\n"), cap.err
-    prefix = "regretlab: error: "
-    assert cap.err.startswith(prefix), cap.err
-    _assert_starts_with_key_path(cap.err[len(prefix):].rstrip("\n"), path)
-    assert cap.out == ""
-    assert not out.exists()  # nothing is written for a spec that does not validate
+        if os.access(str(ro), os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        with pytest.raises(ValueError, match="not writable|cannot create"):
+            X.run_sweep(SPEC, str(ro / "x"), executor="serial", quiet=True)
+    finally:
+        ro.chmod(0o700)
+
+
+@pytest.mark.parametrize("kwargs,match", [({"executor": "threads"}, "executor must be"),
+                                          ({"executor": "local", "workers": 0}, "workers must be a positive")])
+def test_bad_executor_options_are_refused_before_anything_runs(tmp_path, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        X.run_sweep(SPEC, str(tmp_path / "o"), quiet=True, **kwargs)
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,180 @@
+"""Results on disk: every file written whole or not at all, and a manifest saying what a folder holds.
+
+Each finished task is written under a temporary name in its folder and renamed into place
+(:func:`atomic_write`, :func:`atomic_parquet`), the file that marks it finished last.  An
+interrupted run (even ``kill -9``) therefore leaves only whole files and temporaries whose
+names start with ``.tmp-``; the next run skips the finished tasks and recomputes the rest.
+A folder's ``manifest.json`` names the configuration whose results it holds, so results of
+two different configurations are never mixed.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+MANIFEST = "manifest.json"
+
+
+def _atomically(path, write, suffix=""):
+    """Call ``write(tmp)`` on a temporary file in ``path``'s folder, fsync it and rename it to ``path``;
+    on any failure (a full disk, Ctrl-C) the temporary is removed and ``path`` is untouched."""
+    d = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=d)
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write(path, data):
+    """Write ``data`` (bytes or str) to ``path``, whole or not at all."""
+    def write(tmp):
+        with open(tmp, "wb") as fh:
+            fh.write(data.encode() if isinstance(data, str) else data)
+
+    _atomically(path, write)
+
+
+def atomic_parquet(df, path):
+    """Write a DataFrame as Parquet (pyarrow) to ``path``, whole or not at all."""
+    _atomically(path, lambda tmp: df.to_parquet(tmp, index=False), suffix=".parquet")
+
+
+def make_folder(out, what="output folder"):
+    """Create ``out`` (and parents); a ValueError naming the folder when it cannot be created or written."""
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"cannot create the {what} {out!r}: {exc.strerror}") from None
+    if not os.access(out, os.W_OK):
+        raise ValueError(f"the {what} {out!r} is not writable")
+
+
+def read_manifest(out):
+    """The manifest of folder ``out``, or None when it has none."""
+    path = os.path.join(out, MANIFEST)
+    if not os.path.exists(path):
+        return None
+    with open(path) as fh:
+        return json.load(fh)
+
+
+def write_manifest(out, manifest):
+    atomic_write(os.path.join(out, MANIFEST), json.dumps(manifest, indent=1, default=str))
+
+
+# ----------------------------------------------------------------------------- sweep tasks
+
+def task_paths(out, task_id):
+    """The two files of a sweep task: its runs table and its summary table (the runs table is written last)."""
+    return os.path.join(out, f"task-{task_id}.parquet"), os.path.join(out, f"task-{task_id}.summary.parquet")
+
+
+def prepare_sweep(out, sweep):
+    """Make ``out`` ready for ``sweep``: create it and its manifest, or check that it holds this sweep."""
+    make_folder(out)
+    old = read_manifest(out)
+    if old is not None:
+        if old.get("spec_hash") != sweep.spec_hash:
+            raise ValueError(f"{out!r} holds the results of another sweep ({old.get('name')!r}, spec "
+                             f"{old.get('spec_hash')}); use another --out folder")
+        return
+    write_manifest(out, {"name": sweep.name, "spec_hash": sweep.spec_hash, "spec": sweep.spec,
+                         "tasks": [t.task_id for t in sweep.tasks], "n_runs": sweep.n_runs})
+
+
+def task_done(out, task_id):
+    return os.path.exists(task_paths(out, task_id)[0])
+
+
+def write_task(out, task_id, result):
+    """Store a finished sweep task ``(runs table, summary table)``; its runs table marks it finished."""
+    df, summ = result
+    main, summary = task_paths(out, task_id)
+    atomic_parquet(summ, summary)
+    atomic_parquet(df, main)  # written last: its presence marks the task finished
+
+
+def load(path, kind="runs"):
+    """The results of a sweep folder as one pandas DataFrame.
+
+    ``kind="runs"``: one row per run x checkpoint; ``kind="summary"``: one row per run.
+    Only finished tasks are read (temporary files of interrupted tasks are ignored).
+    """
+    import pandas as pd
+
+    if kind not in ("runs", "summary"):
+        raise ValueError(f"kind must be 'runs' or 'summary', got {kind!r}")
+    if not os.path.isdir(path):
+        raise ValueError(f"no results folder {path!r}")
+    files = sorted(f for f in os.listdir(path) if f.startswith("task-") and f.endswith(".parquet")
+                   and f.endswith(".summary.parquet") == (kind == "summary"))
+    if kind == "summary":
+        files = [f for f in files if os.path.exists(os.path.join(path, f.replace(".summary", "")))]
+    if not files:
+        return pd.DataFrame()
+    df = pd.concat([pd.read_parquet(os.path.join(path, f)) for f in files], ignore_index=True)
+    keys = ["task_id", "seed_index"] + (["t"] if kind == "runs" else [])
+    return df.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- verification experiments
+
+#: the folder, inside a report folder, holding each finished experiment of the verification suite
+SUITE_STATE = ".experiments"
+
+
+def _experiment_paths(out, key):
+    d = os.path.join(out, SUITE_STATE)
+    return os.path.join(d, f"{key}.md"), os.path.join(d, f"{key}.parquet")
+
+
+def prepare_suite(out, config, fresh=False):
+    """Make the report folder ``out`` ready for a verification run of configuration ``config`` (a dict:
+    the suite, its options and the package's source hash).  Finished experiments of another
+    configuration are removed (they would not be the results of this code and these options), and
+    with ``fresh`` those of this one too."""
+    make_folder(out, "report folder")
+    make_folder(os.path.join(out, "figures"), "report folder")
+    state = os.path.join(out, SUITE_STATE)
+    old = read_manifest(state) if os.path.isdir(state) else None
+    if old is not None and old == json.loads(json.dumps(config, default=str)) and not fresh:
+        return
+    if os.path.isdir(state):  # only the files this module writes there
+        for f in os.listdir(state):
+            if f == MANIFEST or f.startswith(".tmp-") or f.endswith((".md", ".parquet")):
+                os.unlink(os.path.join(state, f))
+    make_folder(state, "report folder")
+    write_manifest(state, config)
+
+
+def experiment_done(out, key):
+    return all(os.path.exists(p) for p in _experiment_paths(out, key))
+
+
+def write_experiment(out, key, result):
+    """Store a finished experiment ``(verdict table, markdown section, {figure path: png bytes})``: the
+    figures, the section, then the verdict table, which marks it finished."""
+    table, section, figures = result
+    for rel, png in figures.items():
+        atomic_write(os.path.join(out, rel), png)
+    md, pq = _experiment_paths(out, key)
+    atomic_write(md, section)
+    atomic_parquet(table, pq)
+
+
+def read_experiment(out, key):
+    """The verdict table and markdown section of a finished experiment."""
+    import pandas as pd
+
+    md, pq = _experiment_paths(out, key)
+    with open(md) as fh:
+        section = fh.read()
+    return pd.read_parquet(pq), section

@@ -1,0 +1,100 @@
+"""Running a sweep: each task (one configuration, all its seeds) played and stored as it finishes.
+
+:func:`run_sweep` loads the spec (:mod:`.spec`), skips the tasks already stored in the results
+folder (:mod:`.storage`), runs the rest on an executor (:mod:`.executors`) and writes each
+result the moment it comes back, so an interrupted sweep resumes where it stopped.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import executors, storage
+from .spec import LEARNERS, STREAMS, Sweep, load_spec
+
+
+def run_task(task):
+    """Play one configuration with all its seeds (one kernel call) and return (runs table, summary table)."""
+    import pandas as pd
+
+    from .. import bounds as B
+    from ..game import play
+    from ..stats import growth, power_law_exponent
+
+    learner = LEARNERS[task.learner_type](**task.learner_params)
+    stream = STREAMS[task.stream_type](**task.stream_params)
+    runs = play(learner, stream, task.T, seeds=task.seeds, checkpoints=task.checkpoints)
+    df = runs.to_frame()
+    df.insert(0, "task_id", task.task_id)
+    df.insert(0, "sweep", task.sweep)
+    df["seed_index"] = np.repeat(np.array(task.seed_indices), runs.t.size)
+    df["seed"] = df["seed"].astype("uint64")
+    df["learner_key"] = task.learner_key
+    df["stream_key"] = task.stream_key
+    for k, v in task.learner_params.items():
+        df[f"learner.{k}"] = v
+    for k, v in task.stream_params.items():
+        df[f"stream.{k}"] = v if not isinstance(v, (list, tuple)) else str(v)
+    # per-run summaries: final regret, rates, growth exponent, bound verdicts at T
+    R = runs.regret
+    rows = []
+    for i, s in enumerate(task.seeds):
+        row = {"sweep": task.sweep, "task_id": task.task_id, "learner": learner.name, "stream": stream.name,
+               "learner_key": task.learner_key, "stream_key": task.stream_key, "seed_index": task.seed_indices[i],
+               "seed": np.uint64(s), "T": task.T, "R_T": float(R[i, -1]), "R_over_T": float(R[i, -1] / task.T),
+               "R_over_sqrt_T": float(R[i, -1] / math.sqrt(task.T)),
+               "best_gap_T": float(runs.best_gap[i, -1]),
+               "gamma_neg": float(runs.stats["gamma_neg"][i, -1])}
+        g = growth(runs.t, R[i], stochastic=stream.stochastic)
+        row["growth"], row["slope"] = g.verdict, g.slope
+        try:
+            row["exponent"] = power_law_exponent(runs.t, R[i])
+        except ValueError:
+            row["exponent"] = math.nan
+        for name in B.upper():
+            b = B.evaluate(name, runs)
+            row[f"bound.{name}"] = float(np.atleast_2d(b.value)[i, -1]) if b.applicable else math.nan
+        rows.append(row)
+    summ = pd.DataFrame(rows)
+    for k, v in task.learner_params.items():
+        summ[f"learner.{k}"] = v
+    for k, v in task.stream_params.items():
+        summ[f"stream.{k}"] = v if not isinstance(v, (list, tuple)) else str(v)
+    return df, summ
+
+
+def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False):
+    """Run a sweep into the folder ``out``; finished tasks found there are skipped.
+
+    Parameters
+    ----------
+    spec : dict, TOML text, path or :class:`~regretlab.experiments.spec.Sweep`
+    out : str
+        Results folder (created).  A folder holding another sweep is refused.
+    executor : {"local", "serial", "dask"}
+        See :func:`regretlab.experiments.executors.execute`.
+    quiet : bool
+        No progress bar (it is also off when stderr is not a terminal).
+
+    Returns
+    -------
+    dict with the counts of tasks run and skipped, and the folder.
+    """
+    sweep = spec if isinstance(spec, Sweep) else load_spec(spec)
+    executors.check(executor, workers)
+    storage.prepare_sweep(out, sweep)
+    todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id)]
+    skipped = len(sweep.tasks) - len(todo)
+    bar = executors.progress(len(sweep.tasks), quiet)
+    bar.update(skipped)
+
+    def store(task, result):
+        storage.write_task(out, task.task_id, result)
+        bar.update(1)
+
+    try:
+        executors.execute(run_task, todo, store, executor=executor, workers=workers, dask_address=dask_address)
+    finally:
+        bar.close()
+    return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs}
