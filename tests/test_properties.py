@@ -23,7 +23,7 @@ from numba.core.errors import NumbaError
 import regretlab as rl
 from regretlab.game import boundary as E
 from regretlab.hindsight import best_quadratic
-from regretlab.learners import ALL_LEARNERS
+from catalogue import LEARNERS, NAMES, NUMERIC, _NOT_A_NUMBER, _unit, column, invalid_values
 
 settings.register_profile(
     "ci", max_examples=25, deadline=None, derandomize=True, database=None, print_blob=True,
@@ -31,14 +31,11 @@ settings.register_profile(
 )
 settings.load_profile("ci")
 
+ALL_LEARNERS = tuple(getattr(rl, n) for n in NAMES)  # every learner of the catalogue
 LEARNER_IDS = [c.__name__ for c in ALL_LEARNERS]
 
 
 # =============================================================================== strategies
-
-def _unit():  # [0, 1), without the subnormal and tiny values test_extremes.py takes care of
-    return st.one_of(st.just(0.0), st.floats(1e-6, 1.0, exclude_max=True))
-
 
 def fl(lo, hi):
     """Floats in [lo, hi] (lo < 0 < hi) with magnitudes below 1e-100 mapped to 0: gradients that small
@@ -46,23 +43,12 @@ def fl(lo, hi):
     return st.floats(lo, hi).map(lambda v: 0.0 if abs(v) < 1e-100 else v)
 
 
-#: the documented range of every numeric hyperparameter (the learners' docstrings / SEMANTICS.md)
-NUMERIC = {
-    "alpha": st.floats(1e-4, 1e2),  # (0, inf); bounded so no step overflows float64
-    "beta1": _unit(),
-    "beta2": _unit(),
-    "momentum": _unit(),
-    "eps": st.one_of(st.just(0.0), st.floats(1e-12, 1.0)),  # [0, inf)
-    "delta": st.one_of(st.just(0.0), st.floats(1e-12, 10.0)),  # [0, inf)
-    "lam": st.floats(0.0, 1.0, exclude_min=True),  # (0, 1]
-}
-
-
 @st.composite
 def learners(draw, cls):
     hp = {n: draw(NUMERIC[n]) for n in cls.Params._fields}
-    if cls is rl.Adam and draw(st.booleans()):
-        hp["lam"] = None  # documented default: resolved from the schedule
+    for n in LEARNERS[cls.__name__].nullable:
+        if draw(st.booleans()):
+            hp[n] = None  # documented default: resolved from the schedule
     return cls(**hp)
 
 
@@ -205,7 +191,7 @@ def _play(learner, stream, T, seeds, x0, checkpoints):
 
 # =============================================================================== valid games
 
-WEIGHTED_BALL = (rl.Adam, rl.AMSGrad, rl.AdamNC)  # learners also played over a Ball (weighted projection)
+WEIGHTED_BALL = tuple(getattr(rl, n) for n, e in LEARNERS.items() if e.weighted)  # also played over a Ball
 
 
 @pytest.mark.parametrize("cls", ALL_LEARNERS, ids=LEARNER_IDS)
@@ -274,16 +260,9 @@ def test_adam_against_every_stream_family_keeps_the_invariants(kind, data):
     check_invariants(runs)
 
 
-#: the named options (each compiled mode is one kernel), where possible on the domain that
+#: the catalogue's named options (each compiled mode is one kernel), where possible on the domain that
 #: tests/test_engine_vs_naive.py pairs them with, so that a full test run compiles each combination once
-MODES = [
-    (rl.Adam, dict(bias_correction="current"), "box"),
-    (rl.Adam, dict(lazy=True), "box"),
-    (rl.Adam, dict(eps_mode="hat"), "ball"),
-    (rl.AMSGrad, dict(variant="corrected"), "ball"),
-    (rl.AMSGrad, dict(projection="euclidean"), "ball"),  # runtime flag: the default AMSGrad kernel
-    (rl.AdamNC, dict(projection="euclidean"), "ball"),  # runtime flag: the default AdamNC kernel
-]
+MODES = [(getattr(rl, n), options, dom) for n, (options, dom) in column("modes")]
 
 
 @pytest.mark.parametrize("cls,options,dom", MODES,
@@ -392,54 +371,11 @@ def assert_value_error_naming(fn, name):
     return exc
 
 
-_NOT_A_NUMBER = st.one_of(st.text(max_size=4), st.booleans(), st.complex_numbers(max_magnitude=2),
-                          st.lists(st.floats(0.1, 0.5), min_size=1, max_size=2), st.just({}), st.just(b"0.5"))
-
-
-def _bad_real(lo, hi, lo_open, hi_open, none_ok=False):
-    below = st.floats(max_value=lo).filter(lambda v: v < lo or (lo_open and v == lo))
-    above = st.floats(min_value=hi, allow_nan=False).filter(lambda v: v > hi or (hi_open and v == hi)) \
-        if math.isfinite(hi) else st.just(math.inf) if hi_open else st.nothing()
-    opts = [below, above, st.just(math.nan), st.just(-math.inf), _NOT_A_NUMBER]
-    if not none_ok:
-        opts.append(st.none())
-    return st.one_of(*opts)
-
-
-def _bad_choice(options):
-    return st.one_of(st.text(max_size=8), st.integers(2, 5), st.none(), st.floats(allow_nan=False)).filter(
-        lambda v: v not in options)
-
-
-#: every hyperparameter of every learner, with its documented valid set
-INVALID = {
-    "alpha": _bad_real(0.0, math.inf, True, True),
-    "beta1": _bad_real(0.0, 1.0, False, True),
-    "beta2": _bad_real(0.0, 1.0, False, True),
-    "momentum": _bad_real(0.0, 1.0, False, True),
-    "eps": _bad_real(0.0, math.inf, False, True),
-    "delta": _bad_real(0.0, math.inf, False, True),
-    "lam": _bad_real(0.0, 1.0, True, False),
-    "schedule": _bad_choice(("theorem", "constant")),
-    "bias_correction": _bad_choice(("paper", "none", "current")),
-    "eps_mode": _bad_choice(("paper", "hat")),
-    "variant": _bad_choice(("paper", "corrected")),
-    "projection": _bad_choice(("weighted", "euclidean")),
-    "lazy": _bad_choice((False, True)),
-}
-
-
-def test_every_hyperparameter_has_a_documented_invalid_set():
-    for cls in ALL_LEARNERS:
-        assert {f.name for f in fields(cls)} <= set(INVALID), cls
-
-
 @st.composite
 def invalid_hyperparameter(draw):
     cls = draw(st.sampled_from(ALL_LEARNERS))
     name = draw(st.sampled_from([f.name for f in fields(cls)]))
-    strat = _bad_real(0.0, 1.0, True, False, none_ok=True) if (cls, name) == (rl.Adam, "lam") else INVALID[name]
-    return cls, name, draw(strat)
+    return cls, name, draw(invalid_values(cls.__name__, name))
 
 
 @given(invalid_hyperparameter())
