@@ -2,7 +2,7 @@
 (tests/naive.py) or stops with a NonFiniteError naming the round and the seed; never a silent NaN.
 
 Compile budget: all the learner cases replay linear losses over a Box (one kernel per learner,
-shared with test_properties.py); the misbehaving stream is one uncached kernel.
+shared with tests/game/test_invariants.py); the misbehaving stream is one uncached kernel.
 """
 from __future__ import annotations
 

@@ -261,7 +261,7 @@ def test_adam_against_every_stream_family_keeps_the_invariants(kind, data):
 
 
 #: the catalogue's named options (each compiled mode is one kernel), where possible on the domain that
-#: tests/test_engine_vs_naive.py pairs them with, so that a full test run compiles each combination once
+#: tests/game/test_kernel_vs_naive.py pairs them with, so that a full test run compiles each combination once
 MODES = [(getattr(rl, n), options, dom) for n, (options, dom) in column("modes")]
 
 
