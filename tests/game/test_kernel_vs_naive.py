@@ -7,6 +7,8 @@ from catalogue import column
 from conftest import RTOL
 from naive import naive_run, torch_adam_rule, torch_adamax_rule
 
+pytestmark = pytest.mark.nojit  # all of them also run with the JIT off (.ci/run)
+
 T = 300
 
 
