@@ -181,7 +181,6 @@ INVALID_STREAMS = [
     ("linear no rows", lambda: rl.streams.linear(np.ones((0, 2))), "grads"),
     ("linear grads str", lambda: rl.streams.linear("abc"), "grads"),
     ("linear x0 outside", lambda: rl.streams.linear(np.ones((3, 1)), domain=rl.Box(-1, 1, d=1), x0=[2.0]), "x0"),
-    ("stochastic_linear p>1", lambda: rl.streams.stochastic_linear(1.0, 1.0, 1.5), "p"),
     ("stochastic_linear p nan", lambda: rl.streams.stochastic_linear(1.0, 1.0, math.nan), "p"),
     ("sparse_linear nnz>d", lambda: rl.streams.sparse_linear(d=3, nnz=4), "nnz"),
     ("sparse_linear zipf<0", lambda: rl.streams.sparse_linear(d=3, nnz=1, zipf=-1.0), "zipf"),
@@ -197,7 +196,6 @@ INVALID_STREAMS = [
     ("periodic_quadratic amplitude nan", lambda: rl.streams.periodic_quadratic([1.0, math.nan], 5), "amplitude"),
     ("sparse_logistic nnz='x'", lambda: rl.streams.sparse_logistic(d=10, nnz="x"), "nnz"),
     ("drifting_logistic d='x'", lambda: rl.streams.drifting_logistic(d="x"), "d"),
-    ("drifting_logistic d=1", lambda: rl.streams.drifting_logistic(d=1), "d"),
 ]
 
 
