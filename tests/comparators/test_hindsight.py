@@ -68,10 +68,6 @@ def test_path_length_comparator_interpolates_static_and_per_round():
 
 def test_path_length_comparator_brute_force_1d():
     # T = 4, d = 1: the optimum of an LP over a box is at a vertex of the path polytope; enumerate a fine grid
-    import itertools
-
-    from regretlab.hindsight import best_path_length
-
     g = np.array([[1.0], [-2.0], [0.5], [-1.0]])
     P = 1.0
     grid = np.linspace(-1, 1, 41)

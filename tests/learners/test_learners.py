@@ -43,7 +43,6 @@ def test_invalid_hyperparameters_are_value_errors_naming_the_parameter(case):
     assert_value_error_naming(lambda: cls().replace(**{name: value}), name)
 
 
-
 # ----------------------------------------------------------------------------- accumulators and modes
 
 
@@ -103,7 +102,6 @@ def test_lazy_adam_matches_its_naive_rule_and_differs_from_dense():
         x[on] = np.clip(x[on] - step[on], -1, 1)
         np.testing.assert_allclose(lazy.theta_path[t - 1], x, rtol=1e-12, atol=1e-14)
     assert not np.allclose(dense.theta, lazy.theta)
-
 
 
 # ----------------------------------------------------------------------------- extension

@@ -209,5 +209,3 @@ def test_sparse_csr_rows_validated_and_named():
     X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, np.nan]]))
     with pytest.raises(ValueError, match="row 1"):
         rl.streams.logistic(X, [1, -1])
-
-
