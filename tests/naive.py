@@ -2,8 +2,9 @@
 
 Written straight from tests/SEMANTICS.md and /work/shared/THEORY.md.
 Plain NumPy/SciPy, slow and obvious on purpose.  Nothing here imports
-regretlab.  All arithmetic is float64; update formulas are written in the
-order they appear in SEMANTICS.md (e.g. sqrt(v/c2), not sqrt(v)/sqrt(c2)).
+regretlab; the documented defaults come from tests/catalogue.py, the
+tests' one table of learners.  All arithmetic is float64; update formulas
+are written in the order they appear in SEMANTICS.md (e.g. sqrt(v/c2), not sqrt(v)/sqrt(c2)).
 
 Zero-denominator rule: wherever a coordinate's denominator is exactly 0,
 that coordinate's step Delta_i is 0.
@@ -15,24 +16,7 @@ import math
 import numpy as np
 from scipy import optimize
 
-
-# ---------------------------------------------------------------------------
-# defaults, exactly as listed in SEMANTICS.md (and the task brief)
-# ---------------------------------------------------------------------------
-
-DEFAULTS = {
-    "Adam": dict(alpha=0.001, beta1=0.9, beta2=0.999, eps=1e-8, lam=None,
-                 schedule="theorem", bias_correction="paper", eps_mode="paper"),
-    "AMSGrad": dict(alpha=0.001, beta1=0.9, beta2=0.999, eps=0.0, lam=1.0,
-                    schedule="theorem", variant="paper", projection="weighted"),
-    "AdaMax": dict(alpha=0.002, beta1=0.9, beta2=0.999, eps=0.0),
-    "AdaGrad": dict(alpha=0.01, delta=0.0, schedule="constant"),
-    "RMSProp": dict(alpha=0.01, beta2=0.99, eps=1e-8, schedule="constant"),
-    "OGD": dict(alpha=0.1, schedule="theorem"),
-    "AdamNC": dict(alpha=0.001, beta1=0.9, lam=1.0, eps=0.0,
-                   schedule="theorem", projection="weighted"),
-    "NesterovSGD": dict(alpha=0.01, momentum=0.9, schedule="constant"),
-}
+from catalogue import DEFAULTS  # the defaults exactly as listed in SEMANTICS.md (and the task brief)
 
 
 def _resolve_hp(name, hp):

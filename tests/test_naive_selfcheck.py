@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 import naive
+from catalogue import DEFAULTS
 
 
 def test_reddi_iterates_return_to_one():
@@ -138,8 +139,8 @@ def test_zero_gradient_coordinate_does_not_move():
     grads[:, 0] = 1.0
     fn = lambda t, x: (float(grads[t - 1] @ x), grads[t - 1])
     ball = {"kind": "ball", "center": np.zeros(d), "radius": 10.0}
-    for name in naive.DEFAULTS:
-        hp = {"eps": 0.0} if "eps" in naive.DEFAULTS[name] else {}
+    for name in DEFAULTS:
+        hp = {"eps": 0.0} if "eps" in DEFAULTS[name] else {}
         out = naive.naive_run(name, hp, fn, T, np.array([0.0, 0.7]), ball)
         assert np.all(out["step"][:, 1] == 0.0), name
         assert np.all(out["x"][:, 1] == 0.7), name

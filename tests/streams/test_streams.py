@@ -1,4 +1,5 @@
-"""Streams of issue 3: comparators against independent solves, dynamic regret, determinism, sparse memory."""
+"""Streams: their comparators against independent solves, the expected regret of random signs, dynamic regret,
+determinism of the adaptive adversary, sparse memory, and invalid stream parameters."""
 import math
 import tracemalloc
 
@@ -8,6 +9,7 @@ import pytest
 import regretlab as rl
 from naive import naive_best_linear, naive_best_quadratic
 from regretlab import _rng
+from strategies import assert_value_error_naming, labelled
 
 
 def _box(d, r=1.0):
@@ -19,6 +21,14 @@ def _normal_np(seed, t, j):
     u1 = _rng.uniform_np(seed, t, 2 * j)
     u2 = _rng.uniform_np(seed, t, 2 * j + 1)
     return np.sqrt(-2 * np.log(u1)) * np.cos(2 * np.pi * u2)
+
+
+@pytest.mark.nojit
+def test_expected_sign_regret_closed_form():
+    # E|S_T| for small T by enumeration
+    for T in (1, 2, 5, 8):
+        vals = [abs(sum(s)) for s in np.array(np.meshgrid(*[[-1, 1]] * T)).reshape(T, -1).T]
+        assert rl.streams.expected_sign_regret(T)[0] == pytest.approx(np.mean(vals), rel=1e-12)
 
 
 def test_drifting_quadratic_comparator_against_regenerated_targets():
@@ -116,27 +126,6 @@ def test_sparse_linear_comparator_and_data_dependent_terms():
     assert n2[0] > 20 * max(n2[-100:].mean(), 1e-12)
 
 
-def test_lazy_adam_matches_its_naive_rule_and_differs_from_dense():
-    d, T = 50, 400
-    s = rl.streams.sparse_linear(d, 3, zipf=1.0)
-    hp = dict(alpha=0.05, beta1=0.9, beta2=0.99, eps=1e-8, schedule="constant")
-    lazy = rl.play(rl.Adam(lazy=True, **hp), s, T, seed=4, checkpoints=np.arange(1, T + 1))
-    dense = rl.play(rl.Adam(**hp), s, T, seed=4, checkpoints=np.arange(1, T + 1))
-    G = np.diff(np.concatenate([np.zeros((1, d)), lazy.suff[:, :d]]), axis=0)
-    x = np.zeros(d)
-    m = np.zeros(d)
-    v = np.zeros(d)
-    for t in range(1, T + 1):
-        g = G[t - 1]
-        on = g != 0
-        m[on] = 0.9 * m[on] + 0.1 * g[on]
-        v[on] = 0.99 * v[on] + 0.01 * g[on] ** 2
-        step = 0.05 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.99 ** t)) + 1e-8)
-        x[on] = np.clip(x[on] - step[on], -1, 1)
-        np.testing.assert_allclose(lazy.theta_path[t - 1], x, rtol=1e-12, atol=1e-14)
-    assert not np.allclose(dense.theta, lazy.theta)
-
-
 def test_sparse_streams_at_d_1e5_fit_in_memory():
     d = 10**5
     tracemalloc.start()
@@ -153,23 +142,66 @@ def test_sparse_streams_at_d_1e5_fit_in_memory():
     assert np.isfinite(run.regret[-1]) and run.best_gap[-1] >= 0
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: rl.streams.logistic(np.ones((3, 2)), [1, -1]), "3 rows but y has 2"),
-    (lambda: rl.streams.logistic(np.ones((3, 2)), [1, 0, -1]), "row 1"),
-    (lambda: rl.streams.hinge([[1.0, np.nan], [0, 1]], [1, -1]), "row 0"),
-    (lambda: rl.streams.logistic(np.ones((3, 2)), [1, -1, 1], order="shuffled"), "order"),
-    (lambda: rl.streams.sparse_logistic(10, 11), "nnz"),
-    (lambda: rl.streams.sparse_linear(10, 0), "nnz"),
-    (lambda: rl.streams.stochastic_linear(1, 1, -0.1), "p"),
-    (lambda: rl.streams.stochastic_linear(1, 1, 1.5), "p"),
-    (lambda: rl.streams.reddi_stochastic(3.0, -1.0), "delta"),
-    (lambda: rl.streams.drifting_logistic(1), "needs d >= 2"),
-    (lambda: rl.streams.switching_quadratic([[1.0]], 0), "period"),
-    (lambda: rl.streams.absolute([[1.0, np.inf]]), "row 0"),
-])
-def test_stream_bad_input(make, match):
-    with pytest.raises(ValueError, match=match):
-        make()
+#: invalid stream parameters and the text their one-line ValueError must contain (raised before any kernel)
+INVALID_STREAMS = [
+    pytest.param(lambda: rl.streams.reddi(C=2.0), "C", id="reddi C=2", marks=pytest.mark.nojit),
+    pytest.param(lambda: rl.streams.periodic_linear(1, 1, 0), "period", id="periodic_linear period=0",
+                 marks=pytest.mark.nojit),
+    pytest.param(lambda: rl.streams.random_sign(d=0), "d", id="random_sign d=0", marks=pytest.mark.nojit),
+    pytest.param(lambda: rl.streams.linear([[1.0], [np.nan]]), "row 1", id="linear nan row 1", marks=pytest.mark.nojit),
+    pytest.param(lambda: rl.streams.linear([[1.0], [np.inf]]), "non-finite", id="linear inf",
+                 marks=pytest.mark.nojit),
+    # NaN/inf can only enter through the stream's arithmetic: arrays are refused up front, by row
+    ("linear -inf row 6", lambda: rl.streams.linear(np.where(np.arange(20).reshape(10, 2) == 13, -np.inf, 1.0)),
+     "row 6"),
+    ("logistic rows differ", lambda: rl.streams.logistic(np.ones((3, 2)), [1, -1]), "3 rows but y has 2"),
+    ("logistic label 0", lambda: rl.streams.logistic(np.ones((3, 2)), [1, 0, -1]), "row 1"),
+    ("hinge nan", lambda: rl.streams.hinge([[1.0, np.nan], [0, 1]], [1, -1]), "row 0"),
+    ("logistic order", lambda: rl.streams.logistic(np.ones((3, 2)), [1, -1, 1], order="shuffled"), "order"),
+    ("sparse_logistic nnz>d", lambda: rl.streams.sparse_logistic(10, 11), "nnz"),
+    ("sparse_linear nnz=0", lambda: rl.streams.sparse_linear(10, 0), "nnz"),
+    ("stochastic_linear p<0", lambda: rl.streams.stochastic_linear(1, 1, -0.1), "p"),
+    ("stochastic_linear p=1.5", lambda: rl.streams.stochastic_linear(1, 1, 1.5), "p"),
+    ("reddi_stochastic delta<0", lambda: rl.streams.reddi_stochastic(3.0, -1.0), "delta"),
+    ("drifting_logistic d=1 (needs d >= 2)", lambda: rl.streams.drifting_logistic(1), "needs d >= 2"),
+    ("switching_quadratic period=0", lambda: rl.streams.switching_quadratic([[1.0]], 0), "period"),
+    ("absolute inf", lambda: rl.streams.absolute([[1.0, np.inf]]), "row 0"),
+    ("random_sign radius=0", lambda: rl.streams.random_sign(d=2, radius=0.0), "radius"),
+    ("random_sign G=inf", lambda: rl.streams.random_sign(d=2, G=math.inf), "G"),
+    ("random_sign d=1.5", lambda: rl.streams.random_sign(d=1.5), "d"),
+    ("reddi C=nan", lambda: rl.streams.reddi(C=math.nan), "C"),
+    ("reddi C='3'", lambda: rl.streams.reddi(C="3"), "C"),
+    ("periodic_linear small=nan", lambda: rl.streams.periodic_linear(1.0, math.nan, 3), "small"),
+    ("periodic_linear period=2.5", lambda: rl.streams.periodic_linear(1.0, 1.0, 2.5), "period"),
+    ("quadratic sigma<0", lambda: rl.streams.quadratic([0.0, 0.0], sigma=-0.1), "sigma"),
+    ("quadratic target nan", lambda: rl.streams.quadratic([0.0, math.nan]), "target"),
+    ("quadratic target 2-d", lambda: rl.streams.quadratic([[0.0, 1.0]]), "target"),
+    ("quadratic domain d", lambda: rl.streams.quadratic([0.0, 0.0], domain=rl.Box(-1, 1, d=3)), "domain"),
+    ("linear grads 3-d", lambda: rl.streams.linear(np.ones((2, 2, 2))), "grads"),
+    ("linear no rows", lambda: rl.streams.linear(np.ones((0, 2))), "grads"),
+    ("linear grads str", lambda: rl.streams.linear("abc"), "grads"),
+    ("linear x0 outside", lambda: rl.streams.linear(np.ones((3, 1)), domain=rl.Box(-1, 1, d=1), x0=[2.0]), "x0"),
+    ("stochastic_linear p nan", lambda: rl.streams.stochastic_linear(1.0, 1.0, math.nan), "p"),
+    ("sparse_linear nnz>d", lambda: rl.streams.sparse_linear(d=3, nnz=4), "nnz"),
+    ("sparse_linear zipf<0", lambda: rl.streams.sparse_linear(d=3, nnz=1, zipf=-1.0), "zipf"),
+    ("sparse_linear radius=inf", lambda: rl.streams.sparse_linear(d=3, nnz=1, radius=math.inf), "radius"),
+    # each of these used to get through: +inf accepted where the range was [lo, inf], arrays of the wrong
+    # rank reaching the kernel as a Numba TypingError, a comparison before validation (TypeError), a 0-d Box
+    ("periodic_linear big=+inf", lambda: rl.streams.periodic_linear(math.inf, 1.0, 3), "big"),
+    ("stochastic_linear big=+inf", lambda: rl.streams.stochastic_linear(math.inf, 1.0, 0.5), "big"),
+    ("switching_quadratic 3-d targets", lambda: rl.play(rl.OGD(), rl.streams.switching_quadratic([[[1.0]]], 2), 10),
+     "targets"),
+    ("periodic_quadratic 2-d amplitude",
+     lambda: rl.play(rl.OGD(), rl.streams.periodic_quadratic([[1.0, 2.0]], 5), 10), "amplitude"),
+    ("periodic_quadratic amplitude nan", lambda: rl.streams.periodic_quadratic([1.0, math.nan], 5), "amplitude"),
+    ("sparse_logistic nnz='x'", lambda: rl.streams.sparse_logistic(d=10, nnz="x"), "nnz"),
+    ("drifting_logistic d='x'", lambda: rl.streams.drifting_logistic(d="x"), "d"),
+]
+
+
+@pytest.mark.parametrize("make,name", labelled(INVALID_STREAMS))
+def test_invalid_stream_parameters_are_value_errors(make, name):
+    assert_value_error_naming(make, name)
 
 
 def test_sparse_csr_rows_validated_and_named():
@@ -177,31 +209,3 @@ def test_sparse_csr_rows_validated_and_named():
     X = sp.csr_matrix(np.array([[1.0, 0.0], [0.0, np.nan]]))
     with pytest.raises(ValueError, match="row 1"):
         rl.streams.logistic(X, [1, -1])
-
-
-def test_path_length_comparator_interpolates_static_and_per_round():
-    rng = np.random.default_rng(0)
-    grads = rng.normal(size=(60, 2))
-    s = rl.streams.linear(grads, domain=rl.Box(-1, 1, d=2))
-    run = rl.play(rl.OGD(0.3), s, 60, checkpoints=[10, 60])
-    r0, g0 = run.dynamic_regret_path(0.0)
-    np.testing.assert_allclose(r0, run.regret, rtol=1e-9, atol=1e-9)
-    big, _ = run.dynamic_regret_path(1e6)
-    np.testing.assert_allclose(big, run.dynamic_regret, rtol=1e-9, atol=1e-9)
-    mid, gm = run.dynamic_regret_path(3.0)
-    assert np.all(r0 <= mid + 1e-9) and np.all(mid <= big + 1e-9) and np.all(gm < 1e-7)
-
-
-def test_path_length_comparator_brute_force_1d():
-    # T = 4, d = 1: the optimum of an LP over a box is at a vertex of the path polytope; enumerate a fine grid
-    import itertools
-
-    from regretlab.hindsight import best_path_length
-
-    g = np.array([[1.0], [-2.0], [0.5], [-1.0]])
-    P = 1.0
-    grid = np.linspace(-1, 1, 41)
-    best = min(sum(g[i, 0] * u[i] for i in range(4)) for u in itertools.product(grid, repeat=4)
-               if sum(abs(u[i] - u[i - 1]) for i in range(1, 4)) <= P + 1e-12)
-    val, gap = best_path_length(g, rl.Box(-1, 1, d=1), P)
-    assert val[0] == pytest.approx(best, abs=1e-9)

@@ -197,7 +197,7 @@ def test_the_default_recording_is_what_the_bounds_read():
 
 # ----------------------------------------------------------------------------- the package's shape
 
-PKG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "regretlab")
+PKG = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "regretlab")
 
 
 def _module_of(path):

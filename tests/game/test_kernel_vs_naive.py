@@ -3,34 +3,13 @@ import numpy as np
 import pytest
 
 import regretlab as rl
+from catalogue import column
 from conftest import RTOL
 from naive import naive_run, torch_adam_rule, torch_adamax_rule
 
-T = 300
+pytestmark = pytest.mark.nojit  # all of them also run with the JIT off (.ci/run)
 
-CASES = [
-    ("Adam", {}),
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=0.999, eps=1e-8, lam=0.99)),
-    ("Adam", dict(alpha=0.05, beta1=0.5, beta2=0.9, eps=0.0, lam=0.9, bias_correction="none")),
-    ("Adam", dict(alpha=0.05, beta1=0.7, beta2=0.95, eps=1e-3, lam=0.999, bias_correction="current")),
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=0.999, eps=1e-3, eps_mode="hat")),
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=0.999, eps=1e-8, schedule="constant")),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.9, beta2=0.99)),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.5, beta2=0.99, eps=1e-6, lam=0.99, variant="corrected")),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.5, beta2=0.99, projection="euclidean", schedule="constant")),
-    ("AdaMax", dict(alpha=0.02)),
-    ("AdaMax", dict(alpha=0.02, beta1=0.5, beta2=0.9, eps=1e-4)),
-    ("AdaGrad", dict(alpha=0.3)),
-    ("AdaGrad", dict(alpha=0.3, delta=0.1, schedule="theorem")),
-    ("RMSProp", dict(alpha=0.02)),
-    ("RMSProp", dict(alpha=0.2, beta2=0.5, eps=0.0, schedule="theorem")),
-    ("OGD", dict(alpha=0.1)),
-    ("OGD", dict(alpha=0.01, schedule="constant")),
-    ("AdamNC", dict(alpha=0.1, beta1=0.9)),
-    ("AdamNC", dict(alpha=0.1, beta1=0.5, lam=0.9, eps=1e-6, projection="euclidean")),
-    ("NesterovSGD", dict(alpha=0.01)),
-    ("NesterovSGD", dict(alpha=0.1, momentum=0.5, schedule="theorem")),
-]
+T = 300
 
 
 def _domains(d):
@@ -47,12 +26,10 @@ def _compare(run, ref):
     np.testing.assert_allclose(run.loss, np.cumsum(ref["loss"]), rtol=RTOL, atol=1e-12)
 
 
-# Each (learner mode, stream, domain) combination compiles its own kernel (~3 s), so the
-# domains rotate through the cases instead of forming a full cross product; every learner
-# still meets every domain across the two tests below.
-LINEAR = [(n, hp, ["box", "ball", "free"][i % 3]) for i, (n, hp) in enumerate(CASES)]
-QUAD = [(n, hp, ["ball", "box"][i % 2]) for i, (n, hp) in enumerate(CASES)
-        if i in (0, 2, 3, 4, 6, 7, 9, 11, 14, 15, 17, 18, 20)]
+# the catalogue's reference configurations, each on its linear-loss domain and (where it names one) its
+# quadratic-loss domain: one kernel per (learner mode, stream, domain), see tests/catalogue.py
+LINEAR = [(n, ref.hp, ref.linear) for n, ref in column("reference")]
+QUAD = [(n, ref.hp, ref.quadratic) for n, ref in column("reference") if ref.quadratic]
 
 
 @pytest.mark.parametrize("name,hp,dom", LINEAR, ids=[f"{n}-{i}-{d}" for i, (n, _, d) in enumerate(LINEAR)])
@@ -134,7 +111,7 @@ def test_zero_gradient_coordinate_stays_put():
     grads = rng.normal(size=(200, 2))
     grads[:50, 1] = 0.0
     x0 = np.array([0.3, -0.2])
-    for name, hp in [("AdaMax", {}), ("Adam", dict(eps=0.0, alpha=0.01)), ("AMSGrad", dict(alpha=0.01))]:
+    for name, hp in column("zero_denominator"):
         run = rl.play(getattr(rl, name)(**hp), rl.streams.linear(grads, domain=rl.Box(-1, 1, d=2)), 200, x0=x0,
                       checkpoints=np.arange(1, 201))
         assert np.all(run.theta_path[:49, 1] == -0.2)

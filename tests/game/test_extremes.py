@@ -2,7 +2,7 @@
 (tests/naive.py) or stops with a NonFiniteError naming the round and the seed; never a silent NaN.
 
 Compile budget: all the learner cases replay linear losses over a Box (one kernel per learner,
-shared with test_properties.py); the misbehaving stream is one uncached kernel.
+shared with tests/game/test_invariants.py); the misbehaving stream is one uncached kernel.
 """
 from __future__ import annotations
 
@@ -18,21 +18,9 @@ import numpy as np
 import pytest
 
 import regretlab as rl
+from catalogue import NAMES, TYPICAL, column
 from conftest import RTOL
 from naive import naive_run
-
-LEARNERS = ["Adam", "AMSGrad", "AdaMax", "AdaGrad", "RMSProp", "OGD", "AdamNC", "NesterovSGD"]
-#: a moderate, valid hyperparameter set per learner (default options: the kernels test_properties.py uses)
-HP = {
-    "Adam": dict(alpha=0.05, beta1=0.9, beta2=0.99, eps=1e-8),
-    "AMSGrad": dict(alpha=0.05, beta1=0.9, beta2=0.99),
-    "AdaMax": dict(alpha=0.02, beta1=0.9, beta2=0.999),
-    "AdaGrad": dict(alpha=0.3),
-    "RMSProp": dict(alpha=0.02, beta2=0.9),
-    "OGD": dict(alpha=0.1),
-    "AdamNC": dict(alpha=0.1, beta1=0.9),
-    "NesterovSGD": dict(alpha=0.01, momentum=0.9),
-}
 
 
 def _box(d):
@@ -92,37 +80,9 @@ def _normal(T, d, seed=1):
 
 # =============================================================================== hyperparameter extremes
 
-B2 = 0.999999
-#: Adam's bias corrections 1 - beta^t cancel when beta -> 1: any float64 evaluation of beta^t (the engine's
-#: running product or the reference's pow) is off by an ulp or a few, which 1 - beta^t ~ t (1 - beta) turns
-#: into a relative error of ~2e-11 at beta = 0.999999 (measured against exact rationals; -expm1(t log1p(beta - 1))
-#: would be exact to ~2e-16).  The engine and the reference may therefore differ by ~1e-11 there.
-RTOL_BIAS = 1e-9
-EXTREME_HP = [
-    # beta2 -> 1
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=B2, eps=1e-8), RTOL_BIAS),
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=B2, eps=0.0), RTOL_BIAS),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.9, beta2=B2)),
-    ("RMSProp", dict(alpha=0.05, beta2=B2, eps=0.0)),
-    ("AdaMax", dict(alpha=0.02, beta1=0.9, beta2=B2)),
-    # eps = 0 (and AdaGrad's delta = 0): the zero-denominator rule while a coordinate has seen only zeros
-    ("Adam", dict(alpha=0.05, beta1=0.5, beta2=0.9, eps=0.0)),
-    ("RMSProp", dict(alpha=0.05, beta2=0.9, eps=0.0)),
-    ("AdaMax", dict(alpha=0.05, beta1=0.5, beta2=0.9, eps=0.0)),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.5, beta2=0.9, eps=0.0)),
-    ("AdamNC", dict(alpha=0.05, beta1=0.5, eps=0.0)),
-    ("AdaGrad", dict(alpha=0.3, delta=0.0)),
-    # lambda -> 0 (beta1_t underflows to 0 within ~27 rounds) and lambda -> 1
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=0.99, lam=1e-12)),
-    ("Adam", dict(alpha=0.05, beta1=0.9, beta2=0.99, lam=1.0 - 1e-15)),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.9, beta2=0.99, lam=1e-12)),
-    ("AMSGrad", dict(alpha=0.05, beta1=0.9, beta2=0.99, lam=1.0 - 1e-15)),
-    ("AdamNC", dict(alpha=0.05, beta1=0.9, lam=1e-12)),
-    ("AdamNC", dict(alpha=0.05, beta1=0.9, lam=1.0 - 1e-15)),
-    # beta1 -> 1 with beta2 -> 1: the bias corrections 1 - beta^t start near 1e-6
-    ("Adam", dict(alpha=0.05, beta1=B2, beta2=B2, eps=0.0), RTOL_BIAS),
-]
-EXTREME_HP = [c if len(c) == 3 else (*c, RTOL) for c in EXTREME_HP]
+#: beta2 -> 1, beta1 -> 1, eps = 0 (and AdaGrad's delta = 0: the zero-denominator rule while a coordinate has
+#: seen only zeros), lambda -> 0 (beta1_t underflows to 0 within ~27 rounds) and lambda -> 1, per learner
+EXTREME_HP = [(n, hp, RTOL if rtol is None else rtol) for n, (hp, rtol) in column("extreme")]
 
 
 @pytest.mark.parametrize("name,hp,rtol", EXTREME_HP,
@@ -148,18 +108,18 @@ def test_lambda_near_zero_switches_the_momentum_off():
 
 # =============================================================================== gradient magnitudes
 
-@pytest.mark.parametrize("name", LEARNERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_huge_gradients_match_the_reference(name):
     """|g| ~ 1e150: g^2 ~ 1e300 still fits in float64; every statistic stays finite."""
-    run, ref = play_vs_naive(name, HP[name], _signs(100, 3, 1e150), x0=[0.3, -0.2, 0.0])
+    run, ref = play_vs_naive(name, TYPICAL[name], _signs(100, 3, 1e150), x0=[0.3, -0.2, 0.0])
     assert run.stats["max_g_inf"][-1] == pytest.approx(np.max(np.abs(ref["g"])), rel=1e-15)
     assert run.stats["max_g_2"][-1] == pytest.approx(np.max(np.linalg.norm(ref["g"], axis=1)), rel=1e-14)
 
 
-@pytest.mark.parametrize("name", LEARNERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_tiny_gradients_match_the_reference(name):
     """|g| ~ 1e-300: g^2 underflows to 0, so eps = 0 learners see a zero denominator (and do not move)."""
-    run, ref = play_vs_naive(name, HP[name], _signs(100, 3, 1e-300), x0=[0.0, 0.5, -0.5])
+    run, ref = play_vs_naive(name, TYPICAL[name], _signs(100, 3, 1e-300), x0=[0.0, 0.5, -0.5])
     assert run.stats["max_g_inf"][-1] == pytest.approx(np.max(np.abs(ref["g"])), rel=1e-15)
     assert 0.0 < np.max(np.abs(run.regret)) < 1e-290  # the regret is of the gradients' size, not rounded away
 
@@ -168,7 +128,7 @@ def test_underflowed_gradient_statistics_make_the_lemmas_not_applicable():
     """|g| ~ 1e-300: the squared-gradient statistics underflow (max_g_2 = sum_g_norm = 0 < max_g_inf).  The
     lemmas that need them must say "not applicable" (they used to report Lemma 10.3 as violated)."""
     g = _signs(50, 1, 1e-300)
-    for L in (rl.OGD(alpha=0.5), rl.Adam(**HP["Adam"])):
+    for L in (rl.OGD(alpha=0.5), rl.Adam(**TYPICAL["Adam"])):
         run = rl.play(L, rl.streams.linear(g, domain=rl.Box(-1.0, 1.0, d=1)), 50, seeds=range(2))
         assert np.all(run.stats["max_g_2"] < run.stats["max_g_inf"])  # the underflow this test is about
         table = rl.verify(run).set_index("claim")
@@ -185,14 +145,14 @@ def test_a_squared_gradient_that_overflows_stops_the_run(name):
     finish with NaN in lemma_10_4_lhs and sum_beta1_h)."""
     g = _signs(50, 3, 1e160)
     with pytest.raises(rl.NonFiniteError, match=r"squared gradient.* at round 1, seed 7\b"):
-        rl.play(getattr(rl, name)(**HP[name]), rl.streams.linear(g, domain=rl.Box(-1.0, 1.0, d=3)), 50, seed=7)
+        rl.play(getattr(rl, name)(**TYPICAL[name]), rl.streams.linear(g, domain=rl.Box(-1.0, 1.0, d=3)), 50, seed=7)
 
 
 @pytest.mark.parametrize("name", ["AdaGrad", "Adam"])
 def test_an_accumulated_squared_gradient_overflow_is_never_silent(name):
     g = np.tile([[1e153], [-1e153]], (150, 1))
     try:
-        run = rl.play(getattr(rl, name)(**HP[name]), rl.streams.linear(g, domain=rl.Box(-1.0, 1.0, d=1)), 300)
+        run = rl.play(getattr(rl, name)(**TYPICAL[name]), rl.streams.linear(g, domain=rl.Box(-1.0, 1.0, d=1)), 300)
     except rl.NonFiniteError as exc:
         assert re.search(r"round \d+, seed 0\b", str(exc)), str(exc)
         return
@@ -228,11 +188,11 @@ SHAPES = [(1, 1), (1, 4), (40, 1)]
 
 
 @pytest.mark.parametrize("T,d", SHAPES, ids=[f"T{T}-d{d}" for T, d in SHAPES])
-@pytest.mark.parametrize("name", LEARNERS)
+@pytest.mark.parametrize("name", NAMES)
 def test_tiny_horizons_and_dimensions_match_the_reference(name, T, d):
     g = _normal(T, d, seed=T + d)
     x0 = np.linspace(-0.4, 0.6, d)
-    run, ref = play_vs_naive(name, HP[name], g, x0=x0)
+    run, ref = play_vs_naive(name, TYPICAL[name], g, x0=x0)
     # R(1) = <g_1, x0> - min_box <g_1, theta> = <g_1, x0> + ||g_1||_1
     assert run.regret[0] == pytest.approx(float(g[0] @ x0) + float(np.abs(g[0]).sum()), rel=1e-14, abs=1e-15)
     assert run.t[0] == 1 and run.t[-1] == T
@@ -244,7 +204,7 @@ def test_dimension_1e5_with_a_short_horizon(name):
     rng = np.random.default_rng(11)
     g = rng.normal(size=(T, d))
     g[:, ::7] = 0.0
-    run, ref = play_vs_naive(name, HP[name], g, x0=np.zeros(d))
+    run, ref = play_vs_naive(name, TYPICAL[name], g, x0=np.zeros(d))
     assert run.theta_path is None  # not recorded above d = 64 by default
     assert run.theta.shape == (d,)
 
@@ -321,14 +281,6 @@ def test_an_overflow_in_the_last_round_names_the_seed():
     with pytest.raises(rl.NonFiniteError, match=rf"round {T}, seed {bad_seed}\b") as info:
         rl.play(rl.OGD(alpha=1e200), _bad_stream(3, T, bad_seed), T, seeds=SEEDS)
     assert "seed 11" not in str(info.value) and "seed 33" not in str(info.value)
-
-
-def test_linear_gradients_from_arrays_are_checked_at_construction():
-    """NaN/inf can only enter through the stream's arithmetic: arrays are refused up front, by row."""
-    g = np.ones((10, 2))
-    g[6, 1] = -np.inf
-    with pytest.raises(ValueError, match="row 6"):
-        rl.streams.linear(g)
 
 
 # =============================================================================== NUMBA_DISABLE_JIT
