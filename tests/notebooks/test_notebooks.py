@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-NOTEBOOKS = sorted(glob.glob(os.path.join(HERE, "..", "notebooks", "*.ipynb")))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NOTEBOOKS = sorted(glob.glob(os.path.join(ROOT, "notebooks", "*.ipynb")))
 
 
 def test_there_are_at_least_five_notebooks():
@@ -18,8 +18,7 @@ def test_notebook_executes(path, monkeypatch):
     nbclient = pytest.importorskip("nbclient")
     monkeypatch.setenv("REGRETLAB_NB_QUICK", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    root = os.path.abspath(os.path.join(HERE, ".."))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([ROOT] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     book = nbformat.read(path, as_version=4)
     client = nbclient.NotebookClient(book, timeout=900, kernel_name="python3",
                                      resources={"metadata": {"path": os.path.dirname(path)}})
