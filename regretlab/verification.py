@@ -520,8 +520,12 @@ def _reference_row(runs, bound, row, R, V):
     return row
 
 
-def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS):
-    """One row for a claim of the paper other than a bound (proof assumption, step size, lemmas)."""
+def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS, fn=None):
+    """One row for a claim of the paper other than a bound (proof assumption, step size, lemmas).
+
+    ``fn`` is the check function of :data:`regretlab.bounds.CHECKS` that gave ``check`` (one
+    function may give several rows, e.g. both forms of Lemma 10.4): it is run again on blocks of
+    rounds to locate the first violating round."""
     if g is None:
         g = S.growth(runs.t, _regret(runs), stochastic=runs.stream.stochastic)
     row = _base(runs, check.name, g)
@@ -535,7 +539,8 @@ def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS):
         if check.first_round is not None:
             row["first_violation"] = int(check.first_round)
         elif check.mask is not None:
-            fn = B.CHECKS.get(check.name.replace("_stated", "").replace("_proof", ""))
+            if fn is None:
+                fn = B.CHECKS[check.name]
 
             def check_fn(blk):
                 out = fn(blk)
@@ -610,7 +615,7 @@ def _rows_for(runs, names, spread, locate_budget):
             rows.append(growth_verdict(runs, g, _claimed(runs, spread, bounds)))
         else:  # a check gives one Check or several (lemma_10_4: its stated and end-of-proof forms)
             res = B.CHECKS[name](runs)
-            rows.extend(check_verdict(runs, c, g, locate_budget=locate_budget)
+            rows.extend(check_verdict(runs, c, g, locate_budget=locate_budget, fn=B.CHECKS[name])
                         for c in (res if isinstance(res, list) else [res]))
     return rows
 
