@@ -79,6 +79,11 @@ class Domain:
         r"""max_{u in domain} <g, x - u> for arrays of shape (..., d), giving (...)."""
         raise self._no("frank_wolfe_gap", "a certificate of a solver")
 
+    def farthest(self, Z):
+        r"""(max_theta ||theta - z||_2, max_theta ||theta - z||_inf) for one point z (d,), or the largest of each
+        over the rows of Z (n, d): the gradient bounds G, G_inf of quadratic losses centred at Z."""
+        raise self._no("farthest", "the gradient bounds of quadratic losses")
+
     def _support_data(self):
         """This set as the streams' compiled per-round minima see it (a :class:`_Dom`)."""
         raise self._no("_support_data", "the per-round minima of dynamic regret")
@@ -194,6 +199,13 @@ class Box(Domain):
             up = np.where(g > 0, g * (x - lo), 0.0)   # the u = lo end
             dn = np.where(g < 0, g * (x - hi), 0.0)   # the u = hi end
         return np.sum(np.maximum(np.maximum(up, dn), 0.0), axis=-1)
+
+    def farthest(self, Z):
+        """The far corner: |theta_i - z_i| is largest at lo_i or hi_i."""
+        far = np.maximum(np.abs(self.lo - Z), np.abs(self.hi - Z))
+        if np.ndim(Z) == 1:
+            return float(np.linalg.norm(far)), float(np.max(far))
+        return float(np.linalg.norm(far, axis=1).max()), float(far.max())
 
     def _support_data(self):
         return _Dom(0, np.array(self.lo), np.array(self.hi), np.zeros(self.d), 0.0)
@@ -351,6 +363,14 @@ class Ball(Domain):
     def frank_wolfe_gap(self, g, x):
         """<g, x - c> + r ||g||_2."""
         return np.sum(g * (x - self.center), axis=-1) + self.radius * np.linalg.norm(g, axis=-1)
+
+    def farthest(self, Z):
+        """||c - z||_2 + r and ||c - z||_inf + r."""
+        if np.ndim(Z) == 1:
+            return (float(np.linalg.norm(self.center - Z) + self.radius),
+                    float(np.max(np.abs(self.center - Z)) + self.radius))
+        n = np.linalg.norm(Z - self.center, axis=1)
+        return float((n + self.radius).max()), float((np.abs(Z - self.center).max(axis=1) + self.radius).max())
 
     def _support_data(self):
         return _Dom(1, np.zeros(self.d), np.zeros(self.d), np.array(self.center), float(self.radius))

@@ -228,7 +228,7 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
         else:
             G = Ginf = None
             if domain.bounded:
-                far = _farthest(domain, X)
+                far = domain.farthest(X)
                 G, Ginf = far
     x0 = domain.project(np.zeros(d)) if x0 is None else x0
     n_suff = 1 + (d + 1 if family == QUADRATIC else 0)
@@ -241,14 +241,6 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
         s.meta["shift"] = np.zeros(d)
     return s
 
-
-def _farthest(domain, Z):
-    """(max_t max_theta ||theta - z_t||_2, same in l_inf) over a bounded domain."""
-    if isinstance(domain, Box):
-        far = np.maximum(np.abs(domain.lo - Z), np.abs(domain.hi - Z))
-        return float(np.linalg.norm(far, axis=1).max()), float(far.max())
-    n = np.linalg.norm(Z - domain.center, axis=1)
-    return float((n + domain.radius).max()), float((np.abs(Z - domain.center).max(axis=1) + domain.radius).max())
 
 
 def logistic(X, y, *, domain=None, order="sequential", x0=None, radius=1.0):

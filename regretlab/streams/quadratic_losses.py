@@ -11,9 +11,8 @@ import numpy as np
 from .. import _rng
 from .. import _validate as V
 from .._registry import register_stream
-from ..domains import Ball, Box, _Dom, _dist2_to_domain
+from ..domains import Box, _Dom, _dist2_to_domain
 from .base import Stream, _domain_or
-from .data import _farthest
 
 
 # ------------------------------------------------------------------ quadratic with noisy targets
@@ -73,12 +72,7 @@ def quadratic(target=0.0, sigma=1.0, *, d=None, domain=None, x0=None):
         x0 = domain.project(np.zeros(d))
     G = G_inf = None
     if sigma == 0.0 and domain.bounded:
-        if isinstance(domain, Box):
-            far = np.maximum(np.abs(domain.lo - target), np.abs(domain.hi - target))
-            G, G_inf = float(np.linalg.norm(far)), float(np.max(far))
-        elif isinstance(domain, Ball):
-            G = float(np.linalg.norm(domain.center - target) + domain.radius)
-            G_inf = float(np.max(np.abs(domain.center - target)) + domain.radius)
+        G, G_inf = domain.farthest(target)
     s = Stream("quadratic", _QuadSpec(target, sigma, domain._support_data()), domain, x0, G, G_inf, "quadratic", d + 2,
                {"target": target, "sigma": sigma, "d": d}, meta={"shift": target, "suff_offset": 0},
                stochastic=sigma > 0)
@@ -149,7 +143,7 @@ def _nonstat(kind, targets, period, step, sigma, domain, x0, name, params):
     G = Ginf = None
     if sigma == 0.0 and kind != 0 and domain.bounded:
         pts = targets if kind == 1 else np.vstack([targets, -targets])
-        G, Ginf = _farthest(domain, pts)
+        G, Ginf = domain.farthest(pts)
     n_state = 1 + d + 1 + (d if kind == 0 else 0)
     s = Stream(name, _NonstatSpec(kind, targets, period, step, sigma, domain._support_data()), domain, x0, G, Ginf,
                "quadratic", n_state, dict(params, d=d, sigma=sigma), stochastic=kind == 0 or sigma > 0)
