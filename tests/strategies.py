@@ -114,14 +114,20 @@ def checkpoint_choice(T):
 
 # =============================================================================== invariants
 
-def _all_finite(runs):
+def named_arrays(runs):
+    """Every public array of a run or runs, by name (the records under ``stats.*`` and ``final.*``)."""
     named = {"loss": runs.loss, "best_loss": runs.best_loss, "best_gap": runs.best_gap, "regret": runs.regret,
              "theta": runs.theta, "best_theta": runs.best_theta, "dynamic_regret": runs.dynamic_regret}
     if runs.theta_path is not None:
         named["theta_path"] = runs.theta_path
     named.update({f"stats.{k}": v for k, v in runs.stats.items()})
     named.update({f"final.{k}": v for k, v in runs.final.items()})
-    for name, arr in named.items():
+    return named
+
+
+def assert_all_finite(runs):
+    """No public array of the run is missing or holds a NaN or an infinity (nothing fails silently)."""
+    for name, arr in named_arrays(runs).items():
         assert arr is not None, name
         assert np.all(np.isfinite(arr)), f"{name} is not finite: {arr}"
 
@@ -138,7 +144,7 @@ def _iterates(runs, k):
 def check_invariants(runs):
     """The contract of every run over a bounded domain (Runs with a seed axis)."""
     dom = runs.stream.domain
-    _all_finite(runs)
+    assert_all_finite(runs)
     # regret is exactly loss - best_loss
     assert np.array_equal(runs.regret, runs.loss - runs.best_loss)
     # closed-form comparators certify themselves exactly

@@ -21,25 +21,11 @@ import regretlab as rl
 from catalogue import NAMES, TYPICAL, column
 from conftest import RTOL
 from naive import naive_run
+from strategies import assert_all_finite
 
 
 def _box(d):
     return rl.Box(-1.0, 1.0, d=d), {"kind": "box", "lo": -np.ones(d), "hi": np.ones(d)}
-
-
-def _results(run):
-    out = {"loss": run.loss, "best_loss": run.best_loss, "regret": run.regret, "best_gap": run.best_gap,
-           "dynamic_regret": run.dynamic_regret, "theta": run.theta, "best_theta": run.best_theta}
-    if run.theta_path is not None:
-        out["theta_path"] = run.theta_path
-    out.update({f"stats.{k}": v for k, v in run.stats.items()})
-    out.update({f"final.{k}": v for k, v in run.final.items()})
-    return out
-
-
-def assert_no_silent_nan(run):
-    for name, arr in _results(run).items():
-        assert np.all(np.isfinite(arr)), f"{name} holds a non-finite value: {arr}"
 
 
 def play_vs_naive(name, hp, grads, x0=None, rtol=RTOL):
@@ -51,7 +37,7 @@ def play_vs_naive(name, hp, grads, x0=None, rtol=RTOL):
     run = rl.play(getattr(rl, name)(**hp), rl.streams.linear(grads, domain=domain), T, x0=x0,
                   checkpoints=np.arange(1, T + 1), record_theta=record)
     ref = naive_run(name, hp, lambda t, x: (float(grads[t - 1] @ x), grads[t - 1].copy()), T, x0, ndom)
-    assert_no_silent_nan(run)
+    assert_all_finite(run)
     xs = ref["x"][1:]
     atol = 1e-13 * float(np.max(np.abs(ref["x"]))) + 1e-320
     if record:
@@ -156,7 +142,7 @@ def test_an_accumulated_squared_gradient_overflow_is_never_silent(name):
     except rl.NonFiniteError as exc:
         assert re.search(r"round \d+, seed 0\b", str(exc)), str(exc)
         return
-    assert_no_silent_nan(run)
+    assert_all_finite(run)
 
 
 def test_a_huge_but_finite_step_never_gives_a_silent_inf():
@@ -169,7 +155,7 @@ def test_a_huge_but_finite_step_never_gives_a_silent_inf():
         assert re.search(r"round \d+, seed 0\b", str(exc)), str(exc)
         return
     assert run.stats["max_step"][-1] < math.inf  # the step itself is finite (about 5e156)
-    assert_no_silent_nan(run)
+    assert_all_finite(run)
 
 
 def test_an_overflowing_cumulative_loss_is_never_silent():
@@ -179,7 +165,7 @@ def test_an_overflowing_cumulative_loss_is_never_silent():
     except rl.NonFiniteError as exc:
         assert re.search(r"round \d+, seed 0\b", str(exc)), str(exc)
         return
-    assert_no_silent_nan(run)
+    assert_all_finite(run)
 
 
 # =============================================================================== horizons and dimensions
