@@ -41,11 +41,12 @@ _LOCATORS = _LOCATORS._locator_classes
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
-def _package_source_hash():
+def _package_source_hash(exts=(".py",)):
+    """sha256 over the package's files ending in ``exts`` (names and contents), in a fixed order."""
     h = hashlib.sha256()
     for root, _dirs, files in sorted(os.walk(_PKG_DIR)):
         for f in sorted(files):
-            if f.endswith(".py"):
+            if f.endswith(exts):
                 p = os.path.join(root, f)
                 h.update(os.path.relpath(p, _PKG_DIR).encode())
                 with open(p, "rb") as fh:

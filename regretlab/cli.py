@@ -1,8 +1,12 @@
 """The ``regretlab`` command line.
 
     regretlab run adam reddi --T 1e6 --seeds 8 --plot regret.png
-    regretlab sweep sweep.toml --out results/ [--dask [ADDRESS]] [--workers N]
-    regretlab verify [--quick] [--out reports/verify]
+    regretlab sweep sweep.toml --out results/ [--serial | --dask [ADDRESS]] [--workers N]
+    regretlab verify [--quick] [--out reports/verify] [--serial | --dask [ADDRESS]] [--workers N] [--fresh]
+                     [--no-extend | --extend-to T] [--extend-seconds S]
+
+Sweeps and the verification suite store each finished task in their folder and resume there
+after an interruption (``--fresh`` recomputes the suite).
     regretlab plot results/ --out regret.png
     regretlab report results/ --out report.md
 
@@ -112,8 +116,7 @@ def _run(args):
 def _sweep(args):
     from .experiments import run_sweep
 
-    executor = "dask" if args.dask is not None else ("serial" if args.serial else "local")
-    address = args.dask if args.dask not in (None, "") else None
+    executor, address = _executor(args, "local")
     res = run_sweep(args.spec, args.out, executor=executor, workers=args.workers, dask_address=address,
                     quiet=args.quiet)
     print(f"{res['tasks']} task(s) ({res['runs']} runs): {res['run']} run, {res['skipped']} already done -> "
@@ -137,14 +140,13 @@ def _verify(args):
         extend = (rounds, secs)
     else:
         extend = True
-    executor = "dask" if args.dask is not None else ("serial" if args.serial else None)
-    address = args.dask if args.dask not in (None, "") else None
+    executor, address = _executor(args, None)
     out = run_verification(args.out, quick=args.quick, quiet=args.quiet, extend=extend, executor=executor,
                            workers=args.workers, dask_address=address, fresh=args.fresh)
     print(out["summary"])
     if out["reused"]:
-        print(f"\n{len(out['reused'])} experiment(s) reused from an earlier call with the same code and options "
-              f"(--fresh recomputes them): {', '.join(out['reused'])}")
+        print(f"\n{len(out['reused'])} experiment(s) reused from an earlier call in {args.out} with the same code, "
+              f"suite, options and library versions (--fresh recomputes them): {', '.join(out['reused'])}")
     print(f"\nwrote {out['report']}")
     return 0
 
@@ -171,10 +173,22 @@ def _report(args):
 
 
 def _executor_options(p):
-    p.add_argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS",
-                   help="run on a Dask cluster (a local one when no scheduler address is given)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: CPU count)")
-    p.add_argument("--serial", action="store_true", help="run in this process (no pool)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--dask", nargs="?", const="", default=None, metavar="ADDRESS",
+                       help="run on a Dask cluster (a local one when no scheduler address is given)")
+    where.add_argument("--serial", action="store_true", help="run in this process (no pool)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes of the local pool or local Dask cluster (default: CPU count)")
+
+
+def _executor(args, default):
+    """(executor, Dask address) from --serial / --dask [ADDRESS] / --workers."""
+    if args.workers is not None and (args.serial or args.dask):
+        raise ValueError(f"--workers {args.workers} sets the size of a local pool or local Dask cluster; it does not "
+                         f"apply with {'--serial' if args.serial else '--dask ' + args.dask}")
+    if args.dask is not None:
+        return "dask", args.dask or None
+    return ("serial" if args.serial else default), None
 
 
 def main(argv=None):

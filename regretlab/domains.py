@@ -10,8 +10,11 @@ Each domain class holds
 - and :meth:`~Domain._support_data`, the same set as the streams' compiled per-round minima see it
   (one record type for every domain, so a stream compiles once whatever its domain).
 
-A domain registered from outside the package needs only its projection; the comparators and
-streams that need a closed form it does not give raise a ValueError naming it.
+A domain registered from outside the package (a :class:`Domain` subclass whose ``_spec`` is
+registered with its projection) is played by the compiled loop; each comparator, certificate or
+stream that needs a closed form the domain does not define raises a ValueError naming the
+method.  The streams' compiled per-round minima (dynamic regret) know the three sets above only,
+so the built-in streams accept only those.
 """
 from __future__ import annotations
 
@@ -86,7 +89,8 @@ class Domain:
 
     def _support_data(self):
         """This set as the streams' compiled per-round minima see it (a :class:`_Dom`)."""
-        raise self._no("_support_data", "the per-round minima of dynamic regret")
+        raise ValueError(f"the domain {self!r} cannot be used with this stream: its compiled per-round minima "
+                         f"(dynamic regret) know Box, Ball and Unconstrained only")
 
 
 # ---------------------------------------------------------------- Box

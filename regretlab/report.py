@@ -10,14 +10,13 @@ from the runs.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 
 from ._markdown import table as _md_table
 from .experiments import executors, storage
 from .experiments.suite import (EXTEND, MOMENTUM_LAMBDAS, MOMENTUM_MEASURED, SUITE, SUITE_FILE,  # noqa: F401
-                                Experiment, SuiteTask, load_suite, run_experiment)
+                                Experiment, SuiteTask, configuration, load_suite, run_experiment)
 
 #: the experiments that take longest, started first so that they do not start last
 _LONGEST = ("momentum_tradeoff", "reddi_theorem_2")
@@ -83,77 +82,96 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None, 
         a process pool of ``workers`` processes (the CPU count), or this process when that is 1.
     fresh : bool
         Recompute every experiment.  Otherwise the experiments a previous call finished in
-        ``out`` with the same code, suite and options are reused, and only the others run.
+        ``out`` with the same code, suite, options and library versions are reused (they are kept
+        in ``out/.experiments/<configuration hash>/``), and only the others run; an experiment
+        that gave no verdict (an optional dependency missing) is never reused.
+
+    A second call on the same folder while one runs is refused (a ValueError), and every
+    argument is checked before the folder is touched.
 
     Returns
     -------
     dict with the report path, the verdict table, a one-paragraph summary and the keys of the
     experiments run and reused.
     """
+    import math
+
     import pandas as pd
 
-    from ._jit import SOURCE_HASH
+    from . import _validate as V
 
+    # everything is checked before the report folder is touched
+    executors.check(executor or "local", workers)
     if extend is True:
         ext, secs = EXTEND[bool(quick)]
     elif extend is False or extend is None:
         ext, secs = None, None
     else:
-        ext, secs = extend
+        if not (isinstance(extend, (tuple, list)) and len(extend) == 2):
+            raise ValueError(f"extend must be True, False or (rounds, seconds), got {extend!r}")
+        ext = V.integer("extend rounds", extend[0], lo=1, hi=2 ** 53)
+        secs = V.real("extend seconds", extend[1], 0.0, math.inf, lo_open=True, hi_open=True)
+    valid = [e.key for e in SUITE]
     if only is not None:
-        only = [only] if isinstance(only, str) else list(only)
-        bad = [k for k in only if k not in {e.key for e in SUITE}]
+        if isinstance(only, str):
+            only = [only]
+        elif not (hasattr(only, "__iter__") and all(isinstance(k, str) for k in only)):
+            raise ValueError(f"only must be experiment keys (strings) of the suite, got {only!r}; valid: {valid}")
+        only = list(only)
+        bad = [k for k in only if k not in valid]
         if bad or not only:
-            raise ValueError(f"only: {bad[0] if bad else only!r} names no experiment of the suite; valid: "
-                             f"{[e.key for e in SUITE]}")
-    keys = [e.key for e in SUITE if only is None or e.key in only]
+            raise ValueError(f"only: {bad[0] if bad else only!r} names no experiment of the suite; valid: {valid}")
+    keys = [k for k in valid if only is None or k in only]
     if executor is None:
         executor = "serial" if min(workers or os.cpu_count() or 1, len(keys)) <= 1 else "local"
-    executors.check(executor, workers)
-    with open(SUITE_FILE, "rb") as fh:
-        suite_hash = hashlib.sha256(fh.read()).hexdigest()[:16]
-    config = {"suite": suite_hash, "source": SOURCE_HASH, "quick": bool(quick), "extend": ext,
-              "extend_seconds": secs}
-    storage.prepare_suite(out, config, fresh=fresh)
-    todo = [k for k in keys if not storage.experiment_done(out, k)]
-    todo.sort(key=lambda k: k not in _LONGEST)
-    bar = executors.progress(len(keys), quiet, unit="experiment", desc="verify")
-    bar.update(len(keys) - len(todo))
+    config = configuration(quick, ext, secs)
     t_start = time.perf_counter()
+    with storage.report_lock(out):
+        state = storage.prepare_suite(out, config, valid, fresh=fresh)
+        todo = [k for k in keys if not storage.experiment_done(state, k)]
+        todo.sort(key=lambda k: k not in _LONGEST)
+        bar = executors.progress(len(keys), quiet, unit="experiment", desc="verify")
+        bar.update(len(keys) - len(todo))
+        unstored = {}
 
-    def store(task, result):
-        storage.write_experiment(out, task.key, result)
-        bar.update(1)
+        def store(task, result):
+            if len(result[0]):
+                storage.write_experiment(state, task.key, result)
+            else:  # no verdict (an optional dependency is missing): shown, never reused
+                unstored[task.key] = result
+            bar.update(1)
 
-    try:
-        executors.execute(run_experiment, [SuiteTask(k, bool(quick), ext, secs) for k in todo], store,
-                          executor=executor, workers=workers, dask_address=dask_address)
-    finally:
-        bar.close()
-    done = [storage.read_experiment(out, k) for k in keys]
-    tables = [t for t, _ in done if len(t)]
-    sections = [s for _, s in done]
-    verdicts = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    verdicts.to_csv(os.path.join(out, "verdicts.csv"), index=False)
-    summary = _summary(verdicts)
-    budget = (f" Runs predicted to violate a bound were continued towards the crossing (up to T = {ext:.3g} and "
-              f"{secs:g} s per run)." if ext else " Runs were not continued past their horizon.")
-    reused = len(keys) - len(todo)
-    took = f"{time.perf_counter() - t_start:.0f} s" + (
-        f" ({reused} of {len(keys)} experiments reused from an earlier call with the same code and options)"
-        if reused else "")
-    head = (f"# regretlab verification report\n\nGenerated by `regretlab verify{' --quick' if quick else ''}` in "
-            f"{took}. Every number below comes from the runs of the suite; the "
-            f"formulas are those of THEORY.md, and each status means what THEORY.md section 9 says.{budget}\n\n"
-            "## Summary\n\n" + summary + "\n\n")
-    overview = _md_table(verdicts.assign(learner=verdicts.learner.str.split("(").str[0]),
-                         ["experiment", "learner", "claim", "status", "first_violation", "predicted_violation",
-                          "growth", "ratio"]) if len(verdicts) else ""
-    text = head + "## All verdicts\n\n" + overview + "\n\n" + "\n".join(sections)
-    rpath = os.path.join(out, "report.md")
-    storage.atomic_write(rpath, text)
-    return {"report": rpath, "verdicts": verdicts, "summary": summary, "run": todo,
-            "reused": [k for k in keys if k not in todo]}
+        try:
+            executors.execute(run_experiment, [SuiteTask(k, bool(quick), ext, secs, config["package"]) for k in todo],
+                              store, executor=executor, workers=workers, dask_address=dask_address)
+        finally:
+            bar.close()
+        done = {k: unstored[k] if k in unstored else storage.read_experiment(state, k) for k in keys}
+        for table, section, figures in done.values():
+            for rel, png in figures.items():
+                storage.atomic_write(os.path.join(out, rel), png)
+        tables = [t for t, _, _ in done.values() if len(t)]
+        sections = [s for _, s, _ in done.values()]
+        verdicts = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+        storage.atomic_write(os.path.join(out, "verdicts.csv"), verdicts.to_csv(index=False))
+        summary = _summary(verdicts)
+        budget = (f" Runs predicted to violate a bound were continued towards the crossing (up to T = {ext:.3g} "
+                  f"and {secs:g} s per run)." if ext else " Runs were not continued past their horizon.")
+        reused = [k for k in keys if k not in todo]
+        took = f"This call took {time.perf_counter() - t_start:.0f} s" + (
+            f"; {len(reused)} of {len(keys)} experiments were reused from an earlier call with the same code, "
+            f"suite, options and library versions (`{os.path.relpath(state, out)}/`)" if reused else "")
+        head = (f"# regretlab verification report\n\nGenerated by `regretlab verify{' --quick' if quick else ''}`. "
+                f"{took}. Every number below comes from the runs of the suite; the formulas are those of THEORY.md, "
+                f"and each status means what THEORY.md section 9 says.{budget}\n\n"
+                "## Summary\n\n" + summary + "\n\n")
+        overview = _md_table(verdicts.assign(learner=verdicts.learner.str.split("(").str[0]),
+                             ["experiment", "learner", "claim", "status", "first_violation", "predicted_violation",
+                              "growth", "ratio"]) if len(verdicts) else ""
+        text = head + "## All verdicts\n\n" + overview + "\n\n" + "\n".join(sections)
+        rpath = os.path.join(out, "report.md")
+        storage.atomic_write(rpath, text)
+    return {"report": rpath, "verdicts": verdicts, "summary": summary, "run": todo, "reused": reused}
 
 
 def sweep_report(results, out):

@@ -540,6 +540,9 @@ def check_verdict(runs, check, g=None, *, locate_budget=LOCATE_ROUNDS, fn=None):
             row["first_violation"] = int(check.first_round)
         elif check.mask is not None:
             if fn is None:
+                if check.name not in B.CHECKS:
+                    raise ValueError(f"check_verdict: {check.name!r} is not a check of regretlab.bounds.CHECKS; pass "
+                                     f"fn=, the check function that gave it, to locate its first violation")
                 fn = B.CHECKS[check.name]
 
             def check_fn(blk):

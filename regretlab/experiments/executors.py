@@ -24,6 +24,11 @@ def check(executor, workers):
         raise ValueError(f"executor must be 'local', 'serial' or 'dask', got {executor!r}")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if executor == "dask":
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            raise ValueError("the Dask executor needs dask.distributed: pip install 'regretlab[dask]'") from None
 
 
 def progress(total, quiet, unit="task", desc="sweep"):
@@ -35,6 +40,10 @@ def progress(total, quiet, unit="task", desc="sweep"):
 
 def execute(fn, tasks, on_result, *, executor="local", workers=None, dask_address=None):
     """Call ``fn(task)`` for every task and ``on_result(task, result)`` here as each one finishes.
+
+    When a task fails, the tasks not yet started are cancelled, the results of those already
+    running are still handed to ``on_result`` as they finish, and then the first error is raised:
+    one bad task loses no finished work and does not make the others run for nothing.
 
     Parameters
     ----------
@@ -63,10 +72,32 @@ def execute(fn, tasks, on_result, *, executor="local", workers=None, dask_addres
         with cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
                                     initializer=worker_init) as pool:
             futs = {pool.submit(fn, t): t for t in tasks}
-            for f in cf.as_completed(futs):
-                on_result(futs[f], f.result())
+            _collect(cf.as_completed(futs), futs, on_result, lambda: [f.cancel() for f in futs])
     else:
         _execute_dask(fn, tasks, on_result, dask_address, workers)
+
+
+def _collect(finished, task_of, on_result, cancel_rest):
+    """Hand each finished future's result to ``on_result``; after the first failure cancel what has not
+    started, keep collecting what was running, then raise that first failure."""
+    import concurrent.futures as cf
+
+    first = None
+    for f in finished:
+        if f.cancelled():
+            continue
+        try:
+            res = f.result()
+        except cf.CancelledError:  # cancelled after the first failure
+            continue
+        except Exception as exc:  # noqa: BLE001  (re-raised below, after the finished work is stored)
+            if first is None:
+                first = exc
+                cancel_rest()
+            continue
+        on_result(task_of[f], res)
+    if first is not None:
+        raise first
 
 
 def _execute_dask(fn, tasks, on_result, address, workers):
@@ -84,8 +115,8 @@ def _execute_dask(fn, tasks, on_result, address, workers):
     try:
         futs = client.map(fn, tasks, pure=False)
         which = {f.key: t for f, t in zip(futs, tasks)}
-        for f in as_completed(futs):
-            on_result(which[f.key], f.result())
+        _collect(as_completed(futs), {f: which[f.key] for f in futs}, on_result,
+                 lambda: client.cancel([f for f in futs if not f.done()]))
     finally:
         client.close()
         if cluster is not None:

@@ -5,10 +5,14 @@ Each finished task is written under a temporary name in its folder and renamed i
 interrupted run (even ``kill -9``) therefore leaves only whole files and temporaries whose
 names start with ``.tmp-``; the next run skips the finished tasks and recomputes the rest.
 A folder's ``manifest.json`` names the configuration whose results it holds, so results of
-two different configurations are never mixed.
+two different sweep specifications, or of two verification configurations (code, suite and
+options), are never mixed.  (A sweep's manifest names its specification, not the code: resuming a
+sweep after changing regretlab adds runs of the new code to the old ones.)
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -127,54 +131,111 @@ def load(path, kind="runs"):
 
 # ----------------------------------------------------------------------------- verification experiments
 
-#: the folder, inside a report folder, holding each finished experiment of the verification suite
+#: the folder, inside a report folder, holding the finished experiments of the verification suite:
+#: one subfolder per configuration (code, suite, options), named by its hash
 SUITE_STATE = ".experiments"
+_MARK = "regretlab verification state"
 
 
-def _experiment_paths(out, key):
-    d = os.path.join(out, SUITE_STATE)
-    return os.path.join(d, f"{key}.md"), os.path.join(d, f"{key}.parquet")
+def config_hash(config):
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def prepare_suite(out, config, fresh=False):
-    """Make the report folder ``out`` ready for a verification run of configuration ``config`` (a dict:
-    the suite, its options and the package's source hash).  Finished experiments of another
-    configuration are removed (they would not be the results of this code and these options), and
-    with ``fresh`` those of this one too."""
+@contextlib.contextmanager
+def report_lock(out):
+    """Hold the report folder ``out`` for this call: a second call on the same folder (any options) is
+    refused with a ValueError instead of mixing its files with this one's."""
     make_folder(out, "report folder")
-    make_folder(os.path.join(out, "figures"), "report folder")
-    state = os.path.join(out, SUITE_STATE)
-    old = read_manifest(state) if os.path.isdir(state) else None
-    if old is not None and old == json.loads(json.dumps(config, default=str)) and not fresh:
+    root = os.path.join(out, SUITE_STATE)
+    make_folder(root, "report folder")
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks on this platform
+        yield
         return
-    if os.path.isdir(state):  # only the files this module writes there
-        for f in os.listdir(state):
-            if f == MANIFEST or f.startswith(".tmp-") or f.endswith((".md", ".parquet")):
-                os.unlink(os.path.join(state, f))
+    fh = open(os.path.join(root, "lock"), "a+")
+    try:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            who = fh.read().strip() or "another process"
+            raise ValueError(f"the report folder {out!r} is being written by another regretlab verify ({who}); "
+                             f"wait for it to finish or use another --out") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fh.close()  # closing releases the lock
+
+
+def _clear(state, keys):
+    """Remove what this module wrote in ``state`` (and the folder when nothing else is left in it)."""
+    names = {MANIFEST} | {f"{k}{ext}" for k in keys for ext in (".md", ".parquet", ".png")}
+    for f in os.listdir(state):
+        if f in names or f.startswith(".tmp-"):
+            os.unlink(os.path.join(state, f))
+    try:
+        os.rmdir(state)
+    except OSError:  # files that are not ours: leave them
+        pass
+
+
+def prepare_suite(out, config, keys, fresh=False):
+    """The state folder of configuration ``config`` (a dict: code, suite and options) in the report folder
+    ``out``, created if new; call it holding :func:`report_lock`.  ``keys`` are the suite's experiment
+    keys (the only files ever removed are theirs).  State of other code (another ``config["package"]``)
+    can never be reused and is removed; state of the same code with other options (``--quick`` and
+    the full suite) is kept beside it.  ``fresh`` empties this configuration's state."""
+    root = os.path.join(out, SUITE_STATE)
+    make_folder(os.path.join(out, "figures"), "report folder")
+    for sub in os.listdir(root):
+        p = os.path.join(root, sub)
+        m = read_manifest(p) if os.path.isdir(p) else None
+        if m and m.get("kind") == _MARK and m.get("config", {}).get("package") != config.get("package"):
+            _clear(p, keys)
+    state = os.path.join(root, config_hash(config))
+    if fresh and os.path.isdir(state):
+        _clear(state, keys)
     make_folder(state, "report folder")
-    write_manifest(state, config)
+    if read_manifest(state) is None:
+        write_manifest(state, {"kind": _MARK, "config": config})
+    return state
 
 
-def experiment_done(out, key):
-    return all(os.path.exists(p) for p in _experiment_paths(out, key))
+def _experiment_paths(state, key):
+    return os.path.join(state, f"{key}.md"), os.path.join(state, f"{key}.parquet")
 
 
-def write_experiment(out, key, result):
-    """Store a finished experiment ``(verdict table, markdown section, {figure path: png bytes})``: the
-    figures, the section, then the verdict table, which marks it finished."""
+def experiment_done(state, key):
+    return all(os.path.exists(p) for p in _experiment_paths(state, key))
+
+
+def write_experiment(state, key, result):
+    """Store a finished experiment ``(verdict table, markdown section, {figure path: png bytes})``: its
+    figure (``<key>.png``), its section, then its verdict table, which marks it finished."""
     table, section, figures = result
-    for rel, png in figures.items():
-        atomic_write(os.path.join(out, rel), png)
-    md, pq = _experiment_paths(out, key)
+    if set(figures) - {os.path.join("figures", f"{key}.png")}:
+        raise ValueError(f"experiment {key!r}: its figure must be figures/{key}.png, got {sorted(figures)}")
+    for png in figures.values():
+        atomic_write(os.path.join(state, f"{key}.png"), png)
+    md, pq = _experiment_paths(state, key)
     atomic_write(md, section)
     atomic_parquet(table, pq)
 
 
-def read_experiment(out, key):
-    """The verdict table and markdown section of a finished experiment."""
+def read_experiment(state, key):
+    """``(verdict table, markdown section, {figure path: png bytes})`` of a finished experiment."""
     import pandas as pd
 
-    md, pq = _experiment_paths(out, key)
+    md, pq = _experiment_paths(state, key)
     with open(md) as fh:
         section = fh.read()
-    return pd.read_parquet(pq), section
+    png = os.path.join(state, f"{key}.png")
+    figures = {}
+    if os.path.exists(png):
+        with open(png, "rb") as fh:
+            figures[os.path.join("figures", f"{key}.png")] = fh.read()
+    return pd.read_parquet(pq), section, figures

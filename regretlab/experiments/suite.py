@@ -10,6 +10,7 @@ stopped (:func:`regretlab.report.run_verification`).
 """
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -129,6 +130,34 @@ class SuiteTask(NamedTuple):
     quick: bool
     extend: int | None  # the largest horizon a run is continued to (None: never continued)
     extend_seconds: float | None  # the time budget per continued run
+    package: str  # the caller's package_hash(): a worker running other code refuses the task
+
+
+@functools.lru_cache(maxsize=1)
+def package_hash():
+    """sha256 of the installed package's code, suite and figure style (every .py, .toml, .mplstyle file)."""
+    from .._jit import _package_source_hash
+
+    return _package_source_hash((".py", ".toml", ".mplstyle"))[:16]
+
+
+def configuration(quick, extend, extend_seconds):
+    """Everything a verification result depends on besides the experiment: the package (code, suite,
+    style), the run options, and the versions of Python and of the numerical libraries (a cluster or
+    a reinstall with other versions may round differently), and whether the JIT is on."""
+    import platform
+
+    import matplotlib
+    import numba
+    import pandas
+    import scipy
+
+    from .._jit import DISABLED
+
+    return {"package": package_hash(), "quick": bool(quick), "extend": extend,
+            "extend_seconds": extend_seconds, "python": platform.python_version(), "numpy": np.__version__,
+            "scipy": scipy.__version__, "numba": numba.__version__, "pandas": pandas.__version__,
+            "matplotlib": matplotlib.__version__, "jit": not DISABLED}
 
 
 def _png(fig):
@@ -152,8 +181,13 @@ def run_experiment(task):
     matplotlib.use("Agg")
     import pandas as pd
 
-    key, quick, extend, extend_seconds = task
-    e = next(x for x in SUITE if x.key == key)
+    key, quick, extend, extend_seconds, package = task
+    if package != package_hash():
+        raise ValueError(f"this worker runs another regretlab (package {package_hash()}, the caller's {package}): "
+                         f"install the same version on every worker")
+    e = next((x for x in SUITE if x.key == key), None)
+    if e is None:
+        raise ValueError(f"the suite of this worker has no experiment {key!r}")
     tables, section, figures = (_momentum_experiment if e.runner == "momentum" else _experiment)(
         e, quick, extend, extend_seconds)
     table = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
@@ -169,12 +203,13 @@ def _experiment(e, quick, extend, extend_seconds):
 
     from .. import plots, verification
     from ..game import play
+    from ..streams.data import MissingDependency
 
     T = e.T_quick if quick else e.T
     n = e.seeds_quick if quick else e.seeds
     try:
         pairs = e.make()
-    except ValueError as exc:  # e.g. the optional data set is not installed
+    except MissingDependency as exc:  # the optional data set is not installed: no verdict, nothing stored
         return [], f"## {e.title}\n\n{e.question}\n\nNot run: {exc}\n", {}
     all_runs, tables = [], []
     for L, s in pairs:

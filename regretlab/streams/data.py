@@ -17,6 +17,10 @@ from ..domains import Box, _Dom, _dist2_to_domain, _max_linear_dense, _max_linea
 from .base import Stream, _domain_or
 
 
+class MissingDependency(ValueError):
+    """A stream needs an optional dependency that is not installed (the message says which extra)."""
+
+
 LOGISTIC, HINGE, ABSOLUTE, QUADRATIC = 0, 1, 2, 3
 _FAMILY = {LOGISTIC: "logistic", HINGE: "hinge", ABSOLUTE: "absolute", QUADRATIC: "quadratic"}
 
@@ -286,7 +290,7 @@ def digits(*, positive=(0, 1, 2, 3, 4), order="random", domain=None, radius=1.0,
     try:
         from sklearn.datasets import load_digits
     except ImportError:
-        raise ValueError("digits() needs scikit-learn: pip install 'regretlab[data]'") from None
+        raise MissingDependency("digits() needs scikit-learn: pip install 'regretlab[data]'") from None
     data = load_digits()
     X = np.hstack([data.data / 16.0, np.ones((data.data.shape[0], 1))])
     y = np.where(np.isin(data.target, positive), 1.0, -1.0)

@@ -73,7 +73,8 @@ def test_a_user_domain_without_closed_forms_is_refused_by_name():
     S = np.array([1.0, -1.0])
     for call, method in [(lambda: hindsight.best_linear(S, dom), "min_linear"),
                          (lambda: dom.nearest(S), "nearest"),
-                         (lambda: solvers.frank_wolfe_gap(S, S, dom), "frank_wolfe_gap"),
-                         (lambda: rl.streams.quadratic([0.5, 0.5], domain=dom), "_support_data")]:
+                         (lambda: solvers.frank_wolfe_gap(S, S, dom), "frank_wolfe_gap")]:
         with pytest.raises(ValueError, match=rf"Orthant\(d=2\) defines no {method} .*define Orthant\.{method}"):
             call()
+    with pytest.raises(ValueError, match=r"Orthant\(d=2\) cannot be used with this stream.*Box, Ball and Unconstrained"):
+        rl.streams.quadratic([0.5, 0.5], domain=dom)

@@ -1,6 +1,7 @@
 """The verification suite (regretlab.experiments.suite, regretlab.report): ``regretlab verify --quick``
 writes a report whose verdicts mean what THEORY.md section 9 says, through the same executors and storage
 as a sweep: it resumes an interrupted call, never reuses results of other options, and runs on Dask."""
+import json
 import os
 import re
 import shutil
@@ -74,11 +75,17 @@ def test_verify_quick_writes_a_report_with_existing_figures_and_the_verdicts(qui
             assert re.search(rf"\| {claim} \|[^\n]*\| {n} \|", text), claim
 
 
+def _states(out):
+    """The configuration folders of a report folder's stored experiments."""
+    root = os.path.join(out, storage.SUITE_STATE)
+    return sorted(os.path.join(root, d) for d in os.listdir(root) if os.path.isdir(os.path.join(root, d)))
+
+
 def test_an_interrupted_verify_resumes_with_only_the_missing_experiment(quick, tmp_path):
     src, _ = quick
     out = str(tmp_path / "resume")
     shutil.copytree(src, out)
-    state = os.path.join(out, storage.SUITE_STATE)
+    state, = _states(out)
     os.remove(os.path.join(state, f"{CHEAP[0]}.parquet"))  # as if killed before its table was written
     open(os.path.join(state, ".tmp-abc.parquet"), "wb").write(b"half")  # and a temporary left behind
     kept = {f: os.stat(os.path.join(state, f)).st_mtime_ns for f in os.listdir(state) if not f.startswith(".tmp-")}
@@ -87,31 +94,74 @@ def test_an_interrupted_verify_resumes_with_only_the_missing_experiment(quick, t
     for f, mtime in kept.items():
         if not f.startswith(CHEAP[0]):
             assert os.stat(os.path.join(state, f)).st_mtime_ns == mtime, f  # finished experiments untouched
-    pd.testing.assert_frame_equal(pd.read_csv(os.path.join(out, "verdicts.csv")),
-                                  pd.read_csv(os.path.join(src, "verdicts.csv")))
+    assert open(os.path.join(out, "verdicts.csv")).read() == open(os.path.join(src, "verdicts.csv")).read()
     assert _report_body(os.path.join(out, "report.md")) == _report_body(os.path.join(src, "report.md"))
     assert "reused" not in open(os.path.join(src, "report.md")).read().split("\n\n")[1]
-    assert f"{len(report.SUITE) - 1} of {len(report.SUITE)} experiments reused" in open(
+    assert f"{len(report.SUITE) - 1} of {len(report.SUITE)} experiments were reused" in open(
         os.path.join(out, "report.md")).read()
 
 
-def test_results_of_other_options_or_fresh_are_never_reused(quick, tmp_path):
+def test_other_options_keep_their_own_results_and_other_code_is_never_reused(quick, tmp_path):
     src, _ = quick
     out = str(tmp_path / "other")
     shutil.copytree(src, out)
+    full, = _states(out)
+    # other options (no continuation): computed beside the first configuration, which stays whole
     res = report.run_verification(out, quick=True, quiet=True, executor="serial", only=CHEAP, extend=False)
     assert res["run"] == CHEAP and res["reused"] == []
-    state = os.path.join(out, storage.SUITE_STATE)
-    assert sorted(f for f in os.listdir(state) if f.endswith(".parquet")) == sorted(f"{k}.parquet" for k in CHEAP)
+    assert len(_states(out)) == 2 and full in _states(out)
+    assert report.run_verification(out, quick=True, quiet=True, executor="serial")["run"] == []
     again = report.run_verification(out, quick=True, quiet=True, executor="serial", only=CHEAP, extend=False)
     assert again["run"] == [] and again["reused"] == CHEAP
-    stored, section = storage.read_experiment(out, CHEAP[0])
+    # fresh recomputes, and gives the same numbers
+    other, = [s for s in _states(out) if s != full]
+    stored = storage.read_experiment(other, CHEAP[0])
     fresh = report.run_verification(out, quick=True, quiet=True, executor="serial", only=CHEAP[:1], extend=False,
                                     fresh=True)
     assert fresh["run"] == CHEAP[:1]
-    recomputed, again_section = storage.read_experiment(out, CHEAP[0])
-    pd.testing.assert_frame_equal(recomputed, stored)
-    assert again_section == section
+    recomputed = storage.read_experiment(other, CHEAP[0])
+    pd.testing.assert_frame_equal(recomputed[0], stored[0])
+    assert recomputed[1:] == stored[1:]
+    # results of other code (another package hash) are removed, never reused; a user's file there is kept
+    old = os.path.join(os.path.dirname(full), "0123456789abcdef")  # as if made by another version
+    os.rename(full, old)
+    m = json.load(open(os.path.join(old, storage.MANIFEST)))
+    m["config"]["package"] = "0" * 16
+    json.dump(m, open(os.path.join(old, storage.MANIFEST), "w"))
+    open(os.path.join(old, "my_notes.md"), "w").write("mine")
+    res = report.run_verification(out, quick=True, quiet=True, executor="serial", only=CHEAP[:1])
+    assert res["run"] == CHEAP[:1] and res["reused"] == []
+    assert sorted(os.listdir(old)) == ["my_notes.md"]
+
+
+def test_a_second_call_on_the_same_folder_is_refused_and_bad_arguments_touch_nothing(quick, tmp_path):
+    src, _ = quick
+    with storage.report_lock(src):
+        with pytest.raises(ValueError, match="being written by another regretlab verify"):
+            report.run_verification(src, quick=True, quiet=True, executor="serial", only=CHEAP)
+    out = tmp_path / "never"
+    for kwargs, match in [({"extend": (0, 60)}, "extend rounds"), ({"extend": 5}, "extend must be"),
+                          ({"only": 5}, "only must be"), ({"only": ["nope"]}, "'nope' names no experiment"),
+                          ({"workers": "2"}, "workers must be a positive integer"),
+                          ({"executor": "threads"}, "executor must be")]:
+        with pytest.raises(ValueError, match=match):
+            report.run_verification(str(out), quick=True, quiet=True, **kwargs)
+        assert not out.exists()
+
+
+def test_a_failing_task_cancels_the_rest_and_keeps_what_finished():
+    from regretlab.experiments import executors
+    from regretlab.experiments.suite import SuiteTask, package_hash
+
+    good = [SuiteTask(k, True, None, None, package_hash()) for k in CHEAP]
+    bad = SuiteTask(CHEAP[0], True, None, None, "another version")
+    tasks = [good[0], bad] + [good[1]] * 4
+    finished = []
+    with pytest.raises(ValueError, match="this worker runs another regretlab"):
+        executors.execute(report.run_experiment, tasks, lambda t, r: finished.append(t), executor="local", workers=1)
+    # the first finished and was handed over; of the four after the failure, those the pool had not yet queued
+    # (it queues one task ahead per worker) were cancelled
+    assert finished[:1] == [good[0]] and len(finished) <= 3
 
 
 def test_verify_on_a_dask_cluster_gives_the_pool_s_verdicts(quick, tmp_path):
@@ -120,9 +170,11 @@ def test_verify_on_a_dask_cluster_gives_the_pool_s_verdicts(quick, tmp_path):
     out = str(tmp_path / "dask")
     res = report.run_verification(out, quick=True, quiet=True, executor="dask", workers=2, only=CHEAP)
     assert res["run"] == CHEAP
+    (mine,), (theirs,) = _states(out), _states(src)
+    assert os.path.basename(mine) == os.path.basename(theirs)  # the same configuration
     for k in CHEAP:
-        mine, section = storage.read_experiment(out, k)
-        theirs, their_section = storage.read_experiment(src, k)
-        pd.testing.assert_frame_equal(mine, theirs)
-        assert section == their_section
-        assert open(os.path.join(out, "figures", f"{k}.png"), "rb").read()[:8] == b"\x89PNG\r\n\x1a\n"
+        table, section, figures = storage.read_experiment(mine, k)
+        their_table, their_section, their_figures = storage.read_experiment(theirs, k)
+        pd.testing.assert_frame_equal(table, their_table)
+        assert section == their_section and figures == their_figures
+        assert open(os.path.join(out, "figures", f"{k}.png"), "rb").read() == figures[f"figures/{k}.png"]
