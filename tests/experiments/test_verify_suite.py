@@ -155,13 +155,13 @@ def test_a_failing_task_cancels_the_rest_and_keeps_what_finished():
 
     good = [SuiteTask(k, True, None, None, package_hash()) for k in CHEAP]
     bad = SuiteTask(CHEAP[0], True, None, None, "another version")
-    tasks = [good[0], bad] + [good[1]] * 4
+    tasks = [good[0], bad] + [good[1]] * 16
     finished = []
     with pytest.raises(ValueError, match="this worker runs another regretlab"):
         executors.execute(report.run_experiment, tasks, lambda t, r: finished.append(t), executor="local", workers=1)
-    # the first finished and was handed over; of the four after the failure, those the pool had not yet queued
-    # (it queues one task ahead per worker) were cancelled
-    assert finished[:1] == [good[0]] and len(finished) <= 3
+    # the first finished and was handed over; of the 16 after the failure, the few the pool had already queued
+    # or started before this process saw the failure still ran (and were handed over), the others were cancelled
+    assert finished[:1] == [good[0]] and len(finished) <= 1 + 8
 
 
 def test_verify_on_a_dask_cluster_gives_the_pool_s_verdicts(quick, tmp_path):
