@@ -1,7 +1,7 @@
 """Which compiled specialisations a command triggers, and what a cold compile cache costs it.
 
 Numba compiles the game's kernel once per combination of argument *types*: the learner's spec
-(one class per mode: schedule, bias correction, eps placement, lazy), the stream's spec, the
+(one class per learner; its modes are runtime fields since issue 13), the stream's spec, the
 domain's projection spec and the tuple of recorders.  Every combination costs a full compile
 (seconds), so their number decides the cold-cache time of the test suite and of ``regretlab
 verify``.  This script counts them from a Numba cache folder (each cached specialisation is one
@@ -92,7 +92,7 @@ def report(cache_dir, top=15):
     functions, kernel = census(cache_dir)
     out = [f"cache {cache_dir}: {sum(functions.values())} compiled specialisations of {len(functions)} functions, "
            f"{len(kernel)} of them the game's kernel", "", _table(functions, "function", top), ""]
-    for i, what in enumerate(("learner spec (mode)", "stream spec", "domain spec", "recording")):
+    for i, what in enumerate(("learner spec", "stream spec", "domain spec", "recording")):
         out += [_table(collections.Counter(k[i] for k in kernel), f"kernel by {what}", top), ""]
     out += [_table(collections.Counter((k[1], k[2]) for k in kernel), "kernel by (stream, domain)", top)]
     return "\n".join(out)

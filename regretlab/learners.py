@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from ._jit import njit
+from ._jit import njit, njit_inline
 from ._registry import register_learner
 
 THEOREM, CONSTANT = 0, 1
@@ -154,13 +154,13 @@ def _common(obj, where):
         V.choice("schedule", obj.schedule, tuple(_SCHEDULES), where=where)
 
 
-@njit
+@njit_inline
 def _flush(z):
     """A running power z >= 0, or 0 once it is subnormal (z < TINY)."""
     return z if z >= TINY else 0.0
 
 
-@njit
+@njit_inline
 def _alpha_t(schedule, alpha, t):
     return alpha / math.sqrt(t) if schedule == THEOREM else alpha
 
@@ -268,28 +268,32 @@ def _layout(params, state, coords):
 
 
 def _specialise(base, make_step, **axes):
-    """Create, register and return one spec class per combination of mode values.
+    """Create and register the spec class of a learner whose modes are ``axes`` (name: values), and
+    return ``{mode values: spec}``.
 
-    The step of each combination is ``make_step(**modes)``: a closure whose mode
-    values Numba freezes as compile-time constants, so untaken branches are
-    pruned.  (Measured: runtime mode flags made AMSGrad's round 3x slower, because
-    LLVM if-converts both sides, ``pow`` included.)  The classes are module
-    attributes created at import, so a kernel cached on disk unpickles them by name.
+    The modes (schedule, bias correction, eps placement, lazy, ...) are int fields of one spec
+    class that the step reads at run time, so one compiled kernel serves every mode of a learner
+    (a type per mode cost a full kernel compile each).  Each mode's branch is per round or
+    invariant in the coordinate loop; ``analysis/bench_lean.py`` measures the loop.
+
+    One rule keeps the loop free of reference counting: a step must use each array argument
+    last *unconditionally*.  Numba releases an array after its last use; when that use is inside
+    a branch (``if bias == 0: c1 = 1 - Z[k, ...]``), the release sits on several paths, LLVM's
+    reference-count pruning gives up, and every round pays an atomic increment and decrement per
+    array (measured: Adam's round on Reddi's stream went from 18 to 114 ns).  So the steps read
+    the per-trial state into locals before branching on a mode.
+
+    The class is a module attribute created at import, so a kernel cached on disk unpickles it.
     """
     import itertools
 
     names = list(axes)
-    table = {}
-    for values in itertools.product(*(axes[n] for n in names)):
-        modes = dict(zip(names, values))
-        cls_name = base + "_" + "_".join(f"{n}{v}" for n, v in modes.items())
-        cls = NamedTuple(cls_name, [("tag", int)])
-        cls.__module__ = __name__
-        cls.__qualname__ = cls_name
-        globals()[cls_name] = cls
-        register_learner(cls, make_step(**modes))
-        table[tuple(values)] = cls(0)
-    return table
+    cls = NamedTuple(base, [(n, int) for n in names])
+    cls.__module__ = __name__
+    cls.__qualname__ = base
+    globals()[base] = cls
+    register_learner(cls, make_step())
+    return {tuple(values): cls(*values) for values in itertools.product(*(axes[n] for n in names))}
 
 
 # =============================================================== Adam
@@ -298,11 +302,15 @@ _BIAS = {"paper": 0, "none": 1, "current": 2}
 _EPS_MODE = {"paper": 0, "hat": 1}
 
 
-def _make_adam_step(schedule, bias, eps_hat, lazy):
+def _make_adam_step():
     px, sx = _layout(AdamParams, AdamState, ('m', 'v'))
 
     # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
     def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
+        bias = spec.bias
+        eps_hat = spec.eps_hat
+        lazy = spec.lazy
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
@@ -319,15 +327,18 @@ def _make_adam_step(schedule, bias, eps_hat, lazy):
             Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
             Z[k, sx.beta1_t_pow] = _flush(Z[k, sx.beta1_t_pow] * beta1 * Z[k, sx.lam_pow] * Z[k, sx.lam_pow])
         b1t = beta1 * Z[k, sx.lam_pow]
+        p1 = Z[k, sx.beta1_pow]  # read before branching on the mode (see _specialise)
+        p2 = Z[k, sx.beta2_pow]
+        p1t = Z[k, sx.beta1_t_pow]
         if bias == 0:
-            c1 = 1.0 - Z[k, sx.beta1_pow]
-            c2 = 1.0 - Z[k, sx.beta2_pow]
+            c1 = 1.0 - p1
+            c2 = 1.0 - p2
         elif bias == 1:
             c1 = 1.0
             c2 = 1.0
         else:
-            c1 = 1.0 - Z[k, sx.beta1_t_pow]
-            c2 = 1.0 - Z[k, sx.beta2_pow]
+            c1 = 1.0 - p1t
+            c2 = 1.0 - p2
         alpha_t = _alpha_t(schedule, alpha, t)
         sc2 = math.sqrt(c2)
         step_scale = alpha_t * sc2 / c1
@@ -445,10 +456,12 @@ class Adam(Learner):
 
 # =============================================================== AMSGrad
 
-def _make_amsgrad_step(schedule, corrected):
+def _make_amsgrad_step():
     px, sx = _layout(AdamParams, AMSGradState, ('m', 'v', 'v_max'))
 
     def _amsgrad_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
+        corrected = spec.corrected
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
@@ -464,9 +477,11 @@ def _make_amsgrad_step(schedule, corrected):
             Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
         b1t = beta1 * Z[k, sx.lam_pow]
         alpha_t = _alpha_t(schedule, alpha, t)
+        p1 = Z[k, sx.beta1_pow]  # read before branching on the mode (see _specialise)
+        p2 = Z[k, sx.beta2_pow]
         if corrected == 1:
-            c1 = 1.0 - Z[k, sx.beta1_pow]
-            c2 = 1.0 - Z[k, sx.beta2_pow]
+            c1 = 1.0 - p1
+            c2 = 1.0 - p2
         else:
             c1 = 1.0
             c2 = 1.0
@@ -557,10 +572,11 @@ class AMSGrad(Learner):
 
 # =============================================================== AdaMax
 
-def _make_adamax_step(schedule):
+def _make_adamax_step():
     px, sx = _layout(AdaMaxParams, AdaMaxState, ('m', 'u'))
 
     def _adamax_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
@@ -628,10 +644,11 @@ class AdaMax(Learner):
 
 # =============================================================== AdaGrad
 
-def _make_adagrad_step(schedule):
+def _make_adagrad_step():
     px, sx = _layout(AdaGradParams, AdaGradState, ('sum_g2',))
 
     def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
         alpha = P[k, px.alpha]
         delta = P[k, px.delta]
         alpha_t = _alpha_t(schedule, alpha, t)
@@ -684,10 +701,11 @@ class AdaGrad(Learner):
 
 # =============================================================== RMSProp
 
-def _make_rmsprop_step(schedule):
+def _make_rmsprop_step():
     px, sx = _layout(RMSPropParams, RMSPropState, ('v',))
 
     def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
         alpha = P[k, px.alpha]
         beta2 = P[k, px.beta2]
         eps = P[k, px.eps]
@@ -742,10 +760,11 @@ class RMSProp(Learner):
 
 # =============================================================== OGD
 
-def _make_ogd_step(schedule):
+def _make_ogd_step():
     px, sx = _layout(OGDParams, NoState, ())
 
     def _ogd_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         big = 0.0
         inv = 1.0 / alpha_t
@@ -790,10 +809,11 @@ class OGD(Learner):
 
 # =============================================================== AdamNC
 
-def _make_adamnc_step(schedule):
+def _make_adamnc_step():
     px, sx = _layout(AdamNCParams, AdamNCState, ('m', 'v'))
 
     def _adamnc_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         eps = P[k, px.eps]
@@ -867,10 +887,11 @@ class AdamNC(Learner):
 
 # =============================================================== Nesterov SGD
 
-def _make_nesterov_step(schedule):
+def _make_nesterov_step():
     px, sx = _layout(NesterovParams, NesterovState, ('b',))
 
     def _nesterov_step(spec, P, k, S, Z, X, G, H, V, t):
+        schedule = spec.schedule
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         mu = P[k, px.momentum]
         inv = 1.0 / alpha_t
