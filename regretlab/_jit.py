@@ -23,13 +23,6 @@ def njit(fn=None):
     return numba.njit(**JIT_OPTIONS)(fn)
 
 
-def njit_inline(fn):
-    """``njit`` inlined into its callers at Numba's IR level, for small scalar helpers whose
-    arguments are runtime values (a learner's schedule): a call would stay a call, inlined they
-    fold into the round."""
-    return numba.njit(inline="always", **JIT_OPTIONS)(fn)
-
-
 # --- cache invalidation keyed by the whole package's source ---------------------------
 # Numba's on-disk cache checks only the stamp of the file that defines the cached
 # function.  The fused kernel inlines learners, streams and domains from other

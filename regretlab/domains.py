@@ -96,12 +96,6 @@ class Domain:
 # ---------------------------------------------------------------- Box
 
 class _BoxSpec(NamedTuple):
-    """The projection spec of a Box, and of Unconstrained (lo = -inf, hi = inf).
-
-    (Ball keeps a spec type of its own.  Folding it in too, with the kind as a runtime field, was
-    measured to bring Numba's reference counts of the spec's arrays into every round -- 2.5 times
-    the round's cost -- whatever the order of the reads; a type per kind keeps each loop clean.)"""
-
     lo: np.ndarray
     hi: np.ndarray
 
@@ -388,6 +382,15 @@ class Ball(Domain):
 
 # ---------------------------------------------------------------- Unconstrained
 
+class _FreeSpec(NamedTuple):
+    d: int
+
+
+def _free_project(spec, X, k, W, weighted):
+    return
+
+
+register_domain(_FreeSpec, _free_project)
 
 
 class Unconstrained(Domain):
@@ -415,9 +418,7 @@ class Unconstrained(Domain):
         return np.array(y, dtype=float)
 
     def _spec(self):
-        # the box (-inf, inf)^d: clipping leaves every point (and NaN) as it is, so one compiled
-        # kernel serves boxes and R^d (a spec type of its own cost a kernel compile per game)
-        return _BoxSpec(np.full(self.d, -np.inf), np.full(self.d, np.inf))
+        return _FreeSpec(self.d)
 
     def min_linear(self, S):
         """0 at theta = 0 where S = 0, else -inf (no minimiser: theta is NaN)."""

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from ._jit import njit, njit_inline
+from ._jit import njit
 from ._registry import register_learner
 
 THEOREM, CONSTANT = 0, 1
@@ -154,13 +154,13 @@ def _common(obj, where):
         V.choice("schedule", obj.schedule, tuple(_SCHEDULES), where=where)
 
 
-@njit_inline
+@njit
 def _flush(z):
     """A running power z >= 0, or 0 once it is subnormal (z < TINY)."""
     return z if z >= TINY else 0.0
 
 
-@njit_inline
+@njit
 def _alpha_t(schedule, alpha, t):
     return alpha / math.sqrt(t) if schedule == THEOREM else alpha
 
@@ -267,33 +267,45 @@ def _layout(params, state, coords):
     return px, sx
 
 
-def _specialise(base, make_step, **axes):
-    """Create and register the spec class of a learner whose modes are ``axes`` (name: values), and
-    return ``{mode values: spec}``.
+def _specialise(base, make_step, compiled, runtime=None):
+    """Create and register a learner's spec classes and return ``{mode values: spec}`` (the values
+    in the order of ``compiled`` then ``runtime``).
 
-    The modes (schedule, bias correction, eps placement, lazy, ...) are int fields of one spec
-    class that the step reads at run time, so one compiled kernel serves every mode of a learner
-    (a type per mode cost a full kernel compile each).  Each mode's branch is per round or
-    invariant in the coordinate loop; ``analysis/bench_lean.py`` measures the loop.
+    ``compiled`` (name: values) are modes frozen into the step as compile-time constants: one
+    spec class, hence one kernel compile, per combination.  ``runtime`` are modes read from int
+    fields of the spec at run time: one kernel serves all their values.  Which is which was
+    measured (the issue-13 note): the schedule stays compiled (as a runtime choice LLVM computes
+    alpha / sqrt(t) for the constant schedule too: OGD's round went from 11 to 21 ns), and so do
+    ``lazy``, Adam's eps placement and AMSGrad's variant (branches in the coordinate loop: LLVM
+    computes both forms, +9 % per round); Adam's bias correction only chooses per-round scalars
+    and is a runtime field.
 
     One rule keeps the loop free of reference counting: a step must use each array argument
     last *unconditionally*.  Numba releases an array after its last use; when that use is inside
     a branch (``if bias == 0: c1 = 1 - Z[k, ...]``), the release sits on several paths, LLVM's
     reference-count pruning gives up, and every round pays an atomic increment and decrement per
-    array (measured: Adam's round on Reddi's stream went from 18 to 114 ns).  So the steps read
-    the per-trial state into locals before branching on a mode.
+    array (measured: Adam's round on Reddi's stream went from 18 to 114 ns; the per-mode classes
+    before issue 13 paid it for bias_correction="none" with eps_mode="hat", 103 ns).  So the steps
+    read the per-trial state into locals before branching on a runtime mode.
 
-    The class is a module attribute created at import, so a kernel cached on disk unpickles it.
+    The classes are module attributes created at import, so a kernel cached on disk unpickles them.
     """
     import itertools
 
-    names = list(axes)
-    cls = NamedTuple(base, [(n, int) for n in names])
-    cls.__module__ = __name__
-    cls.__qualname__ = base
-    globals()[base] = cls
-    register_learner(cls, make_step())
-    return {tuple(values): cls(*values) for values in itertools.product(*(axes[n] for n in names))}
+    runtime = dict(runtime or {})
+    names = list(compiled)
+    table = {}
+    for values in itertools.product(*(compiled[n] for n in names)):
+        modes = dict(zip(names, values))
+        cls_name = base + "".join(f"_{n}{v}" for n, v in modes.items())
+        cls = NamedTuple(cls_name, [(n, int) for n in runtime] or [("tag", int)])
+        cls.__module__ = __name__
+        cls.__qualname__ = cls_name
+        globals()[cls_name] = cls
+        register_learner(cls, make_step(**modes))
+        for rvalues in itertools.product(*runtime.values()):
+            table[tuple(values) + tuple(rvalues)] = cls(*rvalues) if runtime else cls(0)
+    return table
 
 
 # =============================================================== Adam
@@ -302,15 +314,12 @@ _BIAS = {"paper": 0, "none": 1, "current": 2}
 _EPS_MODE = {"paper": 0, "hat": 1}
 
 
-def _make_adam_step():
+def _make_adam_step(schedule, lazy, eps_hat):
     px, sx = _layout(AdamParams, AdamState, ('m', 'v'))
 
     # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
     def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         bias = spec.bias
-        eps_hat = spec.eps_hat
-        lazy = spec.lazy
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
@@ -370,8 +379,8 @@ def _make_adam_step():
     return _adam_step
 
 
-_ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, schedule=(THEOREM, CONSTANT), bias=(0, 1, 2),
-                          eps_hat=(0, 1), lazy=(0, 1))
+_ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, dict(schedule=(THEOREM, CONSTANT), lazy=(0, 1), eps_hat=(0, 1)),
+                          dict(bias=(0, 1, 2)))
 
 
 @dataclass(frozen=True)
@@ -450,18 +459,16 @@ class Adam(Learner):
         _set(self, "lazy", bool(self.lazy))
 
     def _spec(self):
-        return _ADAM_SPECS[(_SCHEDULES[self.schedule], _BIAS[self.bias_correction], _EPS_MODE[self.eps_mode],
-                            int(self.lazy))]
+        return _ADAM_SPECS[(_SCHEDULES[self.schedule], int(self.lazy), _EPS_MODE[self.eps_mode],
+                            _BIAS[self.bias_correction])]
 
 
 # =============================================================== AMSGrad
 
-def _make_amsgrad_step():
+def _make_amsgrad_step(schedule, corrected):
     px, sx = _layout(AdamParams, AMSGradState, ('m', 'v', 'v_max'))
 
     def _amsgrad_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
-        corrected = spec.corrected
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
@@ -477,8 +484,8 @@ def _make_amsgrad_step():
             Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
         b1t = beta1 * Z[k, sx.lam_pow]
         alpha_t = _alpha_t(schedule, alpha, t)
-        p1 = Z[k, sx.beta1_pow]  # read before branching on the mode (see _specialise)
-        p2 = Z[k, sx.beta2_pow]
+        p1 = Z[k, sx.beta1_pow]  # read unconditionally (see _specialise): AMSGrad's "paper" variant
+        p2 = Z[k, sx.beta2_pow]  # reads neither, and Z's last use in a branch cost refcounts every round
         if corrected == 1:
             c1 = 1.0 - p1
             c2 = 1.0 - p2
@@ -515,7 +522,7 @@ def _make_amsgrad_step():
     return _amsgrad_step
 
 
-_AMSGRAD_SPECS = _specialise("_AMSGradSpec", _make_amsgrad_step, schedule=(THEOREM, CONSTANT), corrected=(0, 1))
+_AMSGRAD_SPECS = _specialise("_AMSGradSpec", _make_amsgrad_step, dict(schedule=(THEOREM, CONSTANT), corrected=(0, 1)))
 
 _AMS_VARIANT = {"paper": 0, "corrected": 1}
 _PROJECTION = ("weighted", "euclidean")
@@ -572,11 +579,10 @@ class AMSGrad(Learner):
 
 # =============================================================== AdaMax
 
-def _make_adamax_step():
+def _make_adamax_step(schedule):
     px, sx = _layout(AdaMaxParams, AdaMaxState, ('m', 'u'))
 
     def _adamax_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
@@ -609,7 +615,7 @@ def _make_adamax_step():
     return _adamax_step
 
 
-_ADAMAX_SPECS = _specialise("_AdaMaxSpec", _make_adamax_step, schedule=(THEOREM, CONSTANT))
+_ADAMAX_SPECS = _specialise("_AdaMaxSpec", _make_adamax_step, dict(schedule=(THEOREM, CONSTANT)))
 
 
 @dataclass(frozen=True)
@@ -644,11 +650,10 @@ class AdaMax(Learner):
 
 # =============================================================== AdaGrad
 
-def _make_adagrad_step():
+def _make_adagrad_step(schedule):
     px, sx = _layout(AdaGradParams, AdaGradState, ('sum_g2',))
 
     def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         alpha = P[k, px.alpha]
         delta = P[k, px.delta]
         alpha_t = _alpha_t(schedule, alpha, t)
@@ -670,7 +675,7 @@ def _make_adagrad_step():
     return _adagrad_step
 
 
-_ADAGRAD_SPECS = _specialise("_AdaGradSpec", _make_adagrad_step, schedule=(THEOREM, CONSTANT))
+_ADAGRAD_SPECS = _specialise("_AdaGradSpec", _make_adagrad_step, dict(schedule=(THEOREM, CONSTANT)))
 
 
 @dataclass(frozen=True)
@@ -701,11 +706,10 @@ class AdaGrad(Learner):
 
 # =============================================================== RMSProp
 
-def _make_rmsprop_step():
+def _make_rmsprop_step(schedule):
     px, sx = _layout(RMSPropParams, RMSPropState, ('v',))
 
     def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         alpha = P[k, px.alpha]
         beta2 = P[k, px.beta2]
         eps = P[k, px.eps]
@@ -728,7 +732,7 @@ def _make_rmsprop_step():
     return _rmsprop_step
 
 
-_RMSPROP_SPECS = _specialise("_RMSPropSpec", _make_rmsprop_step, schedule=(THEOREM, CONSTANT))
+_RMSPROP_SPECS = _specialise("_RMSPropSpec", _make_rmsprop_step, dict(schedule=(THEOREM, CONSTANT)))
 
 
 @dataclass(frozen=True)
@@ -760,11 +764,10 @@ class RMSProp(Learner):
 
 # =============================================================== OGD
 
-def _make_ogd_step():
+def _make_ogd_step(schedule):
     px, sx = _layout(OGDParams, NoState, ())
 
     def _ogd_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         big = 0.0
         inv = 1.0 / alpha_t
@@ -780,7 +783,7 @@ def _make_ogd_step():
     return _ogd_step
 
 
-_OGD_SPECS = _specialise("_OGDSpec", _make_ogd_step, schedule=(THEOREM, CONSTANT))
+_OGD_SPECS = _specialise("_OGDSpec", _make_ogd_step, dict(schedule=(THEOREM, CONSTANT)))
 
 
 @dataclass(frozen=True)
@@ -809,11 +812,10 @@ class OGD(Learner):
 
 # =============================================================== AdamNC
 
-def _make_adamnc_step():
+def _make_adamnc_step(schedule):
     px, sx = _layout(AdamNCParams, AdamNCState, ('m', 'v'))
 
     def _adamnc_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         eps = P[k, px.eps]
@@ -846,7 +848,7 @@ def _make_adamnc_step():
     return _adamnc_step
 
 
-_ADAMNC_SPECS = _specialise("_AdamNCSpec", _make_adamnc_step, schedule=(THEOREM, CONSTANT))
+_ADAMNC_SPECS = _specialise("_AdamNCSpec", _make_adamnc_step, dict(schedule=(THEOREM, CONSTANT)))
 
 
 @dataclass(frozen=True)
@@ -887,11 +889,10 @@ class AdamNC(Learner):
 
 # =============================================================== Nesterov SGD
 
-def _make_nesterov_step():
+def _make_nesterov_step(schedule):
     px, sx = _layout(NesterovParams, NesterovState, ('b',))
 
     def _nesterov_step(spec, P, k, S, Z, X, G, H, V, t):
-        schedule = spec.schedule
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         mu = P[k, px.momentum]
         inv = 1.0 / alpha_t
@@ -911,7 +912,7 @@ def _make_nesterov_step():
     return _nesterov_step
 
 
-_NESTEROV_SPECS = _specialise("_NesterovSpec", _make_nesterov_step, schedule=(THEOREM, CONSTANT))
+_NESTEROV_SPECS = _specialise("_NesterovSpec", _make_nesterov_step, dict(schedule=(THEOREM, CONSTANT)))
 
 
 @dataclass(frozen=True)

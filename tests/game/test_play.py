@@ -49,26 +49,21 @@ def test_hyperparameter_batch_equals_single_runs_and_does_not_recompile():
     assert len(_play_kernel.signatures) == n_sigs
 
 
-def test_modes_and_unbounded_domains_share_one_compiled_kernel():
-    """A learner's modes (schedule, bias correction, eps placement, lazy, AMSGrad's variant) are
-    runtime fields of one spec type, and R^d is the box (-inf, inf)^d: none compiles the loop again."""
+def test_runtime_modes_share_one_compiled_kernel():
+    """Adam's bias correction and eps placement and AMSGrad's variant are runtime fields of one spec
+    type per (schedule, lazy): a new value compiles nothing."""
     from regretlab.game.kernel import _play_kernel
 
     s = rl.streams.random_sign(d=2)
     rl.play(rl.Adam(alpha=0.1), s, 50)
     rl.play(rl.AMSGrad(alpha=0.1), s, 50)
     n_sigs = len(_play_kernel.signatures)
-    for L in (rl.Adam(alpha=0.1, schedule="constant"), rl.Adam(alpha=0.1, bias_correction="none"),
-              rl.Adam(alpha=0.1, bias_correction="current", eps_mode="hat"), rl.Adam(alpha=0.1, lazy=True),
-              rl.AMSGrad(alpha=0.1, variant="corrected", schedule="constant")):
+    for L in (rl.Adam(alpha=0.1, bias_correction="none"), rl.Adam(alpha=0.1, bias_correction="current", eps_mode="hat"),
+              rl.Adam(alpha=0.1, eps_mode="hat"), rl.AMSGrad(alpha=0.1, variant="corrected")):
         rl.play(L, s, 50)
     assert len(_play_kernel.signatures) == n_sigs
-    g = np.random.default_rng(0).normal(size=(50, 2))
-    box = rl.play(rl.Adam(alpha=0.1), rl.streams.linear(g, domain=rl.Box(-1e300, 1e300, d=2)), 50, record_theta=True)
-    n_sigs = len(_play_kernel.signatures)
-    free = rl.play(rl.Adam(alpha=0.1), rl.streams.linear(g), 50, record_theta=True)
-    assert len(_play_kernel.signatures) == n_sigs
-    np.testing.assert_array_equal(free.theta_path, box.theta_path)  # nothing reaches +-1e300: no clipping
+    rl.play(rl.Adam(alpha=0.1, schedule="constant"), s, 50)  # the schedule is compiled in: a new kernel
+    assert len(_play_kernel.signatures) == n_sigs + 1
 
 
 # ----------------------------------------------------------------------------- invalid arguments
