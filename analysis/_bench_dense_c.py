@@ -7,7 +7,7 @@
   sqrt(v_hat)) on ``random_sign(d)`` on the box [-radius, radius]^d, with every statistic
   the engine keeps per round and per checkpoint, in the order of
   ``regretlab.game.kernel._play_kernel_py`` with the inlined ``_sign_round`` (SplitMix64 counter
-  RNG of ``regretlab._rng``), ``_make_adam_step()`` with ``_AdamSpec(schedule=THEOREM, bias=0, eps_hat=0, lazy=0)`` and ``_box_project``.
+  RNG of ``regretlab._rng``), ``_make_adam_step(THEOREM, 0, 0)`` (schedule, lazy, eps_hat) with bias=0 and ``_box_project``.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ schedule="theorem", bias_correction="paper", eps_mode="paper").
 The C loop is written to a temporary directory, compiled with gcc -O3 into a
 shared library at benchmark time and called through ctypes.  Per round it does
 what ``regretlab.game.kernel._play_kernel`` does with the inlined ``_periodic_round``,
-``_make_adam_step()`` with ``_AdamSpec(schedule=THEOREM, bias=0, eps_hat=0, lazy=0)`` and ``_box_project`` (same operations in the
+``_make_adam_step(THEOREM, 0, 0)`` (schedule, lazy, eps_hat) with bias=0 and ``_box_project`` (same operations in the
 same order, IEEE double, no fast-math), including the Gamma counts and the
 Lemma 10.3 and 10.4 sums, and the 13 checkpoint records of ``_record`` at the
 same rounds (``regretlab.default_checkpoints(T)``, about 200 log-spaced rounds).  The script checks that the C loop's final cumulative loss

@@ -11,7 +11,7 @@ Game (as bench_engine.py): Reddi's stream periodic_linear(3, 1, 3), d = 1, domai
 [-1, 1], x0 = 1; Adam(alpha=0.5, beta1=0, beta2=0.1, eps=1e-8, lam=1-1e-8,
 schedule="theorem", bias_correction="paper", eps_mode="paper").  Per round the
 lean C loop does only: the stream's gradient, the loss g*x, the cumulative loss,
-SUFF += g, the Adam step (the arithmetic of ``_make_adam_step()`` with ``_AdamSpec(schedule=THEOREM, bias=0, eps_hat=0, lazy=0)``,
+SUFF += g, the Adam step (the arithmetic of ``_make_adam_step(THEOREM, 0, 0)`` (schedule, lazy, eps_hat) with bias=0,
 running powers as products flushed to 0 below the smallest normal double, as
 ``_flush``) and the projection; at each checkpoint (``default_checkpoints(T)``)
 it records (cumulative loss, SUFF, x).  No Gamma counts, Lemma sums, norms,

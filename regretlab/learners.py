@@ -285,8 +285,8 @@ def _specialise(base, make_step, compiled, runtime=None):
     a branch (``if bias == 0: c1 = 1 - Z[k, ...]``), the release sits on several paths, LLVM's
     reference-count pruning gives up, and every round pays an atomic increment and decrement per
     array (measured: Adam's round on Reddi's stream went from 18 to 114 ns; the per-mode classes
-    before issue 13 paid it for bias_correction="none" with eps_mode="hat", 103 ns).  So the steps
-    read the per-trial state into locals before branching on a runtime mode.
+    before issue 13 paid it with bias_correction="none", about 100 ns).  So the steps read the
+    per-trial state into locals before branching on a mode, compiled or runtime.
 
     The classes are module attributes created at import, so a kernel cached on disk unpickles them.
     """
@@ -484,8 +484,8 @@ def _make_amsgrad_step(schedule, corrected):
             Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
         b1t = beta1 * Z[k, sx.lam_pow]
         alpha_t = _alpha_t(schedule, alpha, t)
-        p1 = Z[k, sx.beta1_pow]  # read unconditionally (see _specialise): AMSGrad's "paper" variant
-        p2 = Z[k, sx.beta2_pow]  # reads neither, and Z's last use in a branch cost refcounts every round
+        p1 = Z[k, sx.beta1_pow]  # read before branching on the mode, as _specialise's rule asks
+        p2 = Z[k, sx.beta2_pow]  # (the "paper" variant uses neither)
         if corrected == 1:
             c1 = 1.0 - p1
             c2 = 1.0 - p2
