@@ -23,6 +23,11 @@ def njit(fn=None):
     return numba.njit(**JIT_OPTIONS)(fn)
 
 
+#: a helper of a compiled function, inlined into it at Numba's level (so into the cached kernel;
+#: not cached on its own: it may be a closure over a step's compile-time modes)
+inline = numba.njit(**{**JIT_OPTIONS, "cache": False, "inline": "always"})
+
+
 # --- cache invalidation keyed by the whole package's source ---------------------------
 # Numba's on-disk cache checks only the stamp of the file that defines the cached
 # function.  The fused kernel inlines learners, streams and domains from other

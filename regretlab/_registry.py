@@ -22,6 +22,11 @@ from ._jit import JIT_OPTIONS
 _LEARNER_STEP = {}
 _STREAM_ROUND = {}
 _PROJECT = {}
+# the O(nnz) forms of sparse rounds (see "sparse rounds" below): spec class -> function
+_LEARNER_TOUCH = {}
+_LEARNER_REFRESH = {}
+_STREAM_TOUCH = {}
+_PROJECT_TOUCHED = {}
 
 
 def _register(table, kind, spec_cls, fn):
@@ -33,7 +38,7 @@ def _register(table, kind, spec_cls, fn):
     return fn
 
 
-def register_learner(spec_cls, step):
+def register_learner(spec_cls, step, *, touch=None, refresh=None):
     """Register ``step(spec, P, k, S, Z, X, G, H, V, t) -> (max_abs_step, beta1_t, alpha_t)``.
 
     Row ``P[k]`` holds trial k's hyperparameters in the order of the learner's ``Params`` fields,
@@ -46,27 +51,80 @@ def register_learner(spec_cls, step):
     H = sqrt(v_hat)/alpha_t, the quantity whose increments Gamma_{t,i} the proof
     of Theorem 4.1 assumes non-negative), and ``V[k, i]``, the second-moment
     estimate the bounds use (0 for learners without one).
+
+    ``touch`` and ``refresh`` (both or neither) make the learner play sparse streams in O(nnz)
+    per round (see :func:`register_sparse_learner`).
     """
-    return _register(_LEARNER_STEP, "learner", spec_cls, step)
+    if (touch is None) != (refresh is None):
+        raise ValueError(f"learner {getattr(spec_cls, '__name__', spec_cls)}: a sparse form needs both touch and "
+                         "refresh")
+    _register(_LEARNER_STEP, "learner", spec_cls, step)
+    if touch is not None:
+        register_sparse_learner(spec_cls, touch, refresh)
+    return step
 
 
-def register_stream(spec_cls, round_fn):
+def register_stream(spec_cls, round_fn, *, touch=None):
     """Register ``round_fn(spec, seed, t, X, k, G, SUFF) -> loss``.
 
     Evaluates f_t at theta_t = X[k], writes g_t into G[k], adds round t's
     comparator sufficient statistics to SUFF[k] and returns f_t(theta_t).  Its
     randomness must be a pure function of (seed, t) (see ``regretlab._rng``).
+
+    ``touch(spec, seed, t, X, k, G, SUFF, IDX) -> (loss, m)``, optional, is the same round in
+    O(nnz) for a sparse stream: G[k] is zero on entry; it writes g_t at the coordinates the
+    round touches (with exactly the arithmetic of ``round_fn``), their distinct indices in
+    increasing order into IDX[k, :m], and returns the loss and m.  Coordinates outside
+    IDX[k, :m] must have g_{t,i} = 0.  The stream object says how many coordinates a round
+    touches at most (its ``max_touched``).
     """
-    return _register(_STREAM_ROUND, "stream", spec_cls, round_fn)
+    _register(_STREAM_ROUND, "stream", spec_cls, round_fn)
+    if touch is not None:
+        _register(_STREAM_TOUCH, "stream", spec_cls, touch)
+    return round_fn
 
 
-def register_domain(spec_cls, project_fn):
+def register_domain(spec_cls, project_fn, *, project_touched=None):
     """Register ``project_fn(spec, X, k, W, weighted)``: project X[k] in place.
 
     With ``weighted`` true, minimise sum_i W[k, i] (x_i - y_i)^2 instead of the
     Euclidean distance (AMSGrad's Pi_{X, sqrt(V_hat)}, THEORY.md section 5).
+
+    ``project_touched(spec, X, k, IDX, m)``, optional, for a coordinatewise projection only:
+    the Euclidean projection of X[k] when only the coordinates IDX[k, :m] may have left the set
+    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.
     """
-    return _register(_PROJECT, "domain", spec_cls, project_fn)
+    _register(_PROJECT, "domain", spec_cls, project_fn)
+    if project_touched is not None:
+        _register(_PROJECT_TOUCHED, "domain", spec_cls, project_touched)
+    return project_fn
+
+
+def register_sparse_learner(spec_cls, touch, refresh):
+    r"""Let a learner play sparse streams at O(nnz) per round.
+
+    This is exact only for a learner whose untouched coordinates (g_{t,i} = 0) keep theta_i and
+    every per-coordinate state, and whose inverse step size H_{t,i} of an untouched coordinate is
+    a function of (its state, t) that does not decrease in t (so Gamma_{t,i} >= 0 there, which
+    the sparse form of :class:`regretlab.recorders.StepSizeGrowth` relies on): OGD, AdaGrad and
+    lazy Adam.  (Adam, RMSProp and AMSGrad decay v on every round, so their untouched
+    coordinates move; they play sparse streams through the dense loop.)
+
+    * ``touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m) -> (max_abs_step, beta1_t, alpha_t)``:
+      round t of the step for the touched coordinates i = IDX[k, j], j < m, with the per-trial
+      state Z advanced exactly as ``step`` does; its results must equal ``step``'s bit for bit.
+    * ``refresh(spec, P, k, S, Z, H, V, t, i)``: write H[k, i] and V[k, i] as ``step`` leaves
+      them after round t, for a coordinate not touched since its last update.  The loop calls it
+      for the touched coordinates with t - 1 before each round and for every coordinate at each
+      checkpoint, so that the state and the records equal the dense loop's there.
+    """
+    if spec_cls not in _LEARNER_STEP:
+        raise ValueError(f"register the step of {spec_cls.__name__} before its sparse form")
+    if touch is None or refresh is None:
+        raise ValueError(f"learner {spec_cls.__name__}: a sparse form needs both touch and refresh")
+    _register(_LEARNER_TOUCH, "learner", spec_cls, touch)
+    _register(_LEARNER_REFRESH, "learner", spec_cls, refresh)
+    return spec_cls
 
 
 def _lookup(table, spec_type):
@@ -76,6 +134,24 @@ def _lookup(table, spec_type):
 def is_registered(kind, spec):
     table = {"learner": _LEARNER_STEP, "stream": _STREAM_ROUND, "domain": _PROJECT, "recorder": _RECORDERS}[kind]
     return type(spec) in table
+
+
+def sparse_support(lspec, sspec, dspec, recs, weighted):
+    """Why this game cannot play its rounds in O(nnz): a list of reasons, empty when it can."""
+    why = []
+    if type(sspec) not in _STREAM_TOUCH:
+        why.append("the stream has no sparse rounds")
+    if type(lspec) not in _LEARNER_TOUCH:
+        why.append("the learner's untouched coordinates move (only OGD, AdaGrad and lazy Adam keep them)")
+    if weighted:
+        why.append("the projection is weighted")
+    if type(dspec) not in _PROJECT_TOUCHED:
+        why.append("the domain's projection is not coordinatewise")
+    for r in recs:
+        info = _RECORDERS.get(type(r))
+        if info is not None and not info.sparse:
+            why.append(f"the recorder {type(r).__name__} has no sparse form")
+    return why
 
 
 # --- the stubs the engine calls --------------------------------------------------------
@@ -90,6 +166,42 @@ def stream_round(spec, seed, t, X, k, G, SUFF):
 
 def project(spec, X, k, W, weighted):
     return _PROJECT[type(spec)](spec, X, k, W, weighted)
+
+
+def learner_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+    return _LEARNER_TOUCH[type(spec)](spec, P, k, S, Z, X, G, H, V, t, IDX, m)
+
+
+def learner_refresh(spec, P, k, S, Z, H, V, t, i):
+    return _LEARNER_REFRESH[type(spec)](spec, P, k, S, Z, H, V, t, i)
+
+
+def stream_touch(spec, seed, t, X, k, G, SUFF, IDX):
+    return _STREAM_TOUCH[type(spec)](spec, seed, t, X, k, G, SUFF, IDX)
+
+
+def project_touched(spec, X, k, IDX, m):
+    return _PROJECT_TOUCHED[type(spec)](spec, X, k, IDX, m)
+
+
+@overload(learner_touch, jit_options=JIT_OPTIONS, inline="always")
+def _learner_touch_typed(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+    return _lookup(_LEARNER_TOUCH, spec)
+
+
+@overload(learner_refresh, jit_options=JIT_OPTIONS, inline="always")
+def _learner_refresh_typed(spec, P, k, S, Z, H, V, t, i):
+    return _lookup(_LEARNER_REFRESH, spec)
+
+
+@overload(stream_touch, jit_options=JIT_OPTIONS, inline="always")
+def _stream_touch_typed(spec, seed, t, X, k, G, SUFF, IDX):
+    return _lookup(_STREAM_TOUCH, spec)
+
+
+@overload(project_touched, jit_options=JIT_OPTIONS, inline="always")
+def _project_touched_typed(spec, X, k, IDX, m):
+    return _lookup(_PROJECT_TOUCHED, spec)
 
 
 @overload(learner_step, jit_options=JIT_OPTIONS, inline="always")
@@ -112,7 +224,12 @@ def _project_typed(spec, X, k, W, weighted):
 class RecorderInfo:
     """What the engine needs to know of a registered recorder spec class (see :func:`register_recorder`)."""
 
-    def __init__(self, spec_cls, fields, n_acc, coords, coord_start, final, observe, after_step, snapshot):
+    def __init__(self, spec_cls, fields, n_acc, coords, coord_start, final, observe, after_step, snapshot,
+                 sparse=False, observe_touched=None, after_step_touched=None, sync=None):
+        self.sparse = bool(sparse)
+        self.observe_touched = observe_touched or _keep_observe_touched
+        self.after_step_touched = after_step_touched or _keep_after_step_touched
+        self.sync = sync or _keep_sync
         self.spec_cls = spec_cls
         self.fields = tuple(fields)
         self.n_acc = n_acc
@@ -135,8 +252,21 @@ def _keep_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
     return a
 
 
+def _keep_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    return a
+
+
+def _keep_after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
+    return a
+
+
+def _keep_sync(spec, a, C, k, X, H, V, IDX, m):
+    return a
+
+
 def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_start=None, final=None,
-                      observe=None, after_step=None):
+                      observe=None, after_step=None, sparse=None, observe_touched=None, after_step_touched=None,
+                      sync=None):
     r"""Register a recorder: statistics accumulated in the compiled loop and written at each checkpoint.
 
     The engine calls a recorder's three functions without knowing what they compute; a bound
@@ -172,6 +302,22 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
         learner's step, before the projection: X[k] = theta_t - Delta_t, H[k] the inverse step
         size, V[k] the second-moment estimate, ``step`` = ||Delta_t||_inf, beta1_t and alpha_t
         the learner's schedule at round t (see :func:`register_learner`).
+    sparse : bool, optional
+        Whether the recorder has a sparse form, for games played in O(nnz) per round (a sparse
+        stream and a learner of :func:`register_sparse_learner`).  Default: True for a recorder
+        with neither ``observe`` nor ``after_step`` (it reads only the state at checkpoints, which
+        equals the dense loop's there), else False.  With ``sparse=True`` give the touched forms
+        of the per-round functions it has; they must give the dense functions' results when every
+        coordinate outside IDX[k, :m] has g_{t,i} = 0 and keeps theta_i and its state:
+    observe_touched : function, optional
+        ``observe_touched(spec, a, C, k, t, X, G, H, IDX, m) -> a``: ``observe`` for the touched
+        coordinates IDX[k, :m]; H[k, i] holds H_{t-1,i} there.
+    after_step_touched : function, optional
+        ``after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m) -> a``.
+    sync : function, optional
+        ``sync(spec, a, C, k, X, H, V, IDX, m) -> a``, at each checkpoint of a sparse game (after
+        round t), once the state of every coordinate was brought up to date (O(d) there is fine);
+        IDX[k, :m] are the coordinates round t touched.
     """
     if not (isinstance(spec_cls, type) and issubclass(spec_cls, tuple) and hasattr(spec_cls, "_fields")):
         raise ValueError(f"recorder spec must be a NamedTuple class, got {spec_cls!r}")
@@ -192,8 +338,17 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
     for row in list(coord_start) + list(final.values()):
         if row not in coords:
             raise ValueError(f"recorder {spec_cls.__name__}: {row!r} names no coordinate row of {coords}")
+    if sparse is None:
+        sparse = observe is None and after_step is None
+    for what, dense, fn in (("observe_touched", observe, observe_touched),
+                            ("after_step_touched", after_step, after_step_touched), ("sync", None, sync)):
+        if fn is not None and not callable(fn):
+            raise ValueError(f"recorder {spec_cls.__name__}: {what} must be a function, got {fn!r}")
+        if sparse and dense is not None and fn is None:
+            raise ValueError(f"recorder {spec_cls.__name__}: sparse=True needs {what} (it has {what[:-8]})")
     _RECORDERS[spec_cls] = RecorderInfo(spec_cls, fields, n_acc, coords, coord_start, final,
-                                        observe or _keep_observe, after_step or _keep_after_step, snapshot)
+                                        observe or _keep_observe, after_step or _keep_after_step, snapshot,
+                                        sparse, observe_touched, after_step_touched, sync)
     return spec_cls
 
 
@@ -220,6 +375,18 @@ def after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
 
 def snapshot(spec, a, C, k, X, V, out, c):
     return _RECORDERS[type(spec)].snapshot(spec, a, C, k, X, V, out, c)
+
+
+def observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    return _RECORDERS[type(spec)].observe_touched(spec, a, C, k, t, X, G, H, IDX, m)
+
+
+def after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
+    return _RECORDERS[type(spec)].after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m)
+
+
+def sync(spec, a, C, k, X, H, V, IDX, m):
+    return _RECORDERS[type(spec)].sync(spec, a, C, k, X, H, V, IDX, m)
 
 
 # The engine walks the tuple of recorders with these (the functions above are their interpreter
@@ -276,6 +443,19 @@ def snapshot_all(recs, accs, RC, k, X, V, OUT, c):
         snapshot(r, accs[j], RC[j], k, X, V, OUT[j], c)
 
 
+def observe_touched_all(recs, accs, RC, k, t, X, G, H, IDX, m):
+    return tuple(observe_touched(r, accs[j], RC[j], k, t, X, G, H, IDX, m) for j, r in enumerate(recs))
+
+
+def after_step_touched_all(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
+    return tuple(after_step_touched(r, accs[j], RC[j], k, t, X, H, V, step, beta1_t, alpha_t, IDX, m)
+                 for j, r in enumerate(recs))
+
+
+def sync_all(recs, accs, RC, k, X, H, V, IDX, m):
+    return tuple(sync(r, accs[j], RC[j], k, X, H, V, IDX, m) for j, r in enumerate(recs))
+
+
 @overload(load_all, jit_options=_INLINED, inline="always")
 def _load_all_typed(recs, RA, k):
     sizes = [_rec_info(r).n_acc for r in recs.types]
@@ -319,3 +499,20 @@ def _after_step_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t)
 @overload(snapshot_all, jit_options=_INLINED, inline="always")
 def _snapshot_all_typed(recs, accs, RC, k, X, V, OUT, c):
     return _unrolled(recs, "snapshot", "snapshot_all", ("recs", "accs", "RC", "k", "X", "V", "OUT", "c"), False)
+
+
+@overload(observe_touched_all, jit_options=_INLINED, inline="always")
+def _observe_touched_all_typed(recs, accs, RC, k, t, X, G, H, IDX, m):
+    return _unrolled(recs, "observe_touched", "observe_touched_all",
+                     ("recs", "accs", "RC", "k", "t", "X", "G", "H", "IDX", "m"), True)
+
+
+@overload(after_step_touched_all, jit_options=_INLINED, inline="always")
+def _after_step_touched_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
+    return _unrolled(recs, "after_step_touched", "after_step_touched_all",
+                     ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t", "IDX", "m"), True)
+
+
+@overload(sync_all, jit_options=_INLINED, inline="always")
+def _sync_all_typed(recs, accs, RC, k, X, H, V, IDX, m):
+    return _unrolled(recs, "sync", "sync_all", ("recs", "accs", "RC", "k", "X", "H", "V", "IDX", "m"), True)

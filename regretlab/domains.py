@@ -110,7 +110,17 @@ def _box_project(spec, X, k, W, weighted):
             X[k, i] = spec.hi[i]
 
 
-register_domain(_BoxSpec, _box_project)
+def _box_project_touched(spec, X, k, IDX, m):
+    for j in range(m):
+        i = IDX[k, j]
+        x = X[k, i]
+        if x < spec.lo[i]:
+            X[k, i] = spec.lo[i]
+        elif x > spec.hi[i]:
+            X[k, i] = spec.hi[i]
+
+
+register_domain(_BoxSpec, _box_project, project_touched=_box_project_touched)
 
 
 class Box(Domain):
@@ -390,7 +400,11 @@ def _free_project(spec, X, k, W, weighted):
     return
 
 
-register_domain(_FreeSpec, _free_project)
+def _free_project_touched(spec, X, k, IDX, m):
+    return
+
+
+register_domain(_FreeSpec, _free_project, project_touched=_free_project_touched)
 
 
 class Unconstrained(Domain):

@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
+from ._jit import inline as _inline
 from ._jit import njit
 from ._registry import register_learner
 
@@ -288,6 +289,10 @@ def _specialise(base, make_step, compiled, runtime=None):
     before issue 13 paid it with bias_correction="none", about 100 ns).  So the steps read the
     per-trial state into locals before branching on a mode, compiled or runtime.
 
+    ``make_step(**modes)`` returns the step, or ``(step, touch, refresh)`` for a mode that can play
+    sparse rounds in O(nnz) (see :func:`regretlab._registry.register_sparse_learner`): OGD, AdaGrad
+    and lazy Adam, whose dense and sparse forms share one per-coordinate update.
+
     The classes are module attributes created at import, so a kernel cached on disk unpickles them.
     """
     import itertools
@@ -302,7 +307,11 @@ def _specialise(base, make_step, compiled, runtime=None):
         cls.__module__ = __name__
         cls.__qualname__ = cls_name
         globals()[cls_name] = cls
-        register_learner(cls, make_step(**modes))
+        made = make_step(**modes)  # the step, or (step, touch, refresh) with its sparse form
+        if isinstance(made, tuple):
+            register_learner(cls, made[0], touch=made[1], refresh=made[2])
+        else:
+            register_learner(cls, made)
         for rvalues in itertools.product(*runtime.values()):
             table[tuple(values) + tuple(rvalues)] = cls(*rvalues) if runtime else cls(0)
     return table
@@ -318,7 +327,9 @@ def _make_adam_step(schedule, lazy, eps_hat):
     px, sx = _layout(AdamParams, AdamState, ('m', 'v'))
 
     # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
-    def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
+    @_inline
+    def _round(spec, P, k, Z, t):
+        """Round t's per-trial scalars (the running powers in Z advanced)."""
         bias = spec.bias
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
@@ -351,32 +362,60 @@ def _make_adam_step(schedule, lazy, eps_hat):
         alpha_t = _alpha_t(schedule, alpha, t)
         sc2 = math.sqrt(c2)
         step_scale = alpha_t * sc2 / c1
+        return b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale
+
+    @_inline
+    def _coordinate(S, X, H, V, k, i, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale):
+        """Coordinate i's update at round t; returns |Delta_{t,i}|."""
+        m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
+        v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
+        S[k, sx.m, i] = m
+        S[k, sx.v, i] = v
+        vhat = v / c2
+        if eps_hat == 0:
+            den = math.sqrt(vhat) + eps
+            step = alpha_t * (m / c1) / den if den > 0.0 else 0.0
+            H[k, i] = den / alpha_t
+        else:
+            den = math.sqrt(v) + eps
+            step = step_scale * m / den if den > 0.0 else 0.0
+            H[k, i] = den / (alpha_t * sc2)
+        V[k, i] = vhat
+        X[k, i] -= step
+        return abs(step)
+
+    def _adam_step(spec, P, k, S, Z, X, G, H, V, t):
+        b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale = _round(spec, P, k, Z, t)
         big = 0.0
         for i in range(X.shape[1]):
             g = G[k, i]
             if lazy == 1 and g == 0.0:
                 continue  # lazy variant: untouched coordinates keep m, v, theta (and H, V)
-            m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
-            v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
-            S[k, sx.m, i] = m
-            S[k, sx.v, i] = v
-            vhat = v / c2
-            if eps_hat == 0:
-                den = math.sqrt(vhat) + eps
-                step = alpha_t * (m / c1) / den if den > 0.0 else 0.0
-                H[k, i] = den / alpha_t
-            else:
-                den = math.sqrt(v) + eps
-                step = step_scale * m / den if den > 0.0 else 0.0
-                H[k, i] = den / (alpha_t * sc2)
-            V[k, i] = vhat
-            X[k, i] -= step
-            a = abs(step)
+            a = _coordinate(S, X, H, V, k, i, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale)
             if a > big:
                 big = a
         return big, b1t, alpha_t
 
-    return _adam_step
+    if lazy == 0:
+        return _adam_step
+
+    def _adam_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+        b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale = _round(spec, P, k, Z, t)
+        big = 0.0
+        for j in range(m):
+            i = IDX[k, j]
+            g = G[k, i]
+            if g == 0.0:
+                continue
+            a = _coordinate(S, X, H, V, k, i, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale)
+            if a > big:
+                big = a
+        return big, b1t, alpha_t
+
+    def _adam_refresh(spec, P, k, S, Z, H, V, t, i):
+        return  # lazy: an untouched coordinate keeps m, v, theta, H and V
+
+    return _adam_step, _adam_touch, _adam_refresh
 
 
 _ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, dict(schedule=(THEOREM, CONSTANT), lazy=(0, 1), eps_hat=(0, 1)),
@@ -653,26 +692,47 @@ class AdaMax(Learner):
 def _make_adagrad_step(schedule):
     px, sx = _layout(AdaGradParams, AdaGradState, ('sum_g2',))
 
+    @_inline
+    def _coordinate(S, X, G, H, V, k, i, alpha_t, delta):
+        g = G[k, i]
+        n = S[k, sx.sum_g2, i] + g * g
+        S[k, sx.sum_g2, i] = n
+        den = delta + math.sqrt(n)
+        step = alpha_t * g / den if den > 0.0 else 0.0
+        H[k, i] = den / alpha_t
+        V[k, i] = n
+        X[k, i] -= step
+        return abs(step)
+
     def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
         delta = P[k, px.delta]
         alpha_t = _alpha_t(schedule, alpha, t)
         big = 0.0
         for i in range(X.shape[1]):
-            g = G[k, i]
-            n = S[k, sx.sum_g2, i] + g * g
-            S[k, sx.sum_g2, i] = n
-            den = delta + math.sqrt(n)
-            step = alpha_t * g / den if den > 0.0 else 0.0
-            H[k, i] = den / alpha_t
-            V[k, i] = n
-            X[k, i] -= step
-            s = abs(step)
+            s = _coordinate(S, X, G, H, V, k, i, alpha_t, delta)
             if s > big:
                 big = s
         return big, 0.0, alpha_t
 
-    return _adagrad_step
+    def _adagrad_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+        alpha = P[k, px.alpha]
+        delta = P[k, px.delta]
+        alpha_t = _alpha_t(schedule, alpha, t)
+        big = 0.0
+        for j in range(m):
+            s = _coordinate(S, X, G, H, V, k, IDX[k, j], alpha_t, delta)
+            if s > big:
+                big = s
+        return big, 0.0, alpha_t
+
+    def _adagrad_refresh(spec, P, k, S, Z, H, V, t, i):
+        # an untouched round adds g^2 = 0: sum_g2 and theta stay, H = (delta + sqrt(n)) / alpha_t
+        n = S[k, sx.sum_g2, i]
+        H[k, i] = (P[k, px.delta] + math.sqrt(n)) / _alpha_t(schedule, P[k, px.alpha], t)
+        V[k, i] = n
+
+    return _adagrad_step, _adagrad_touch, _adagrad_refresh
 
 
 _ADAGRAD_SPECS = _specialise("_AdaGradSpec", _make_adagrad_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -767,20 +827,37 @@ class RMSProp(Learner):
 def _make_ogd_step(schedule):
     px, sx = _layout(OGDParams, NoState, ())
 
+    @_inline
+    def _coordinate(X, G, H, k, i, alpha_t, inv):
+        step = alpha_t * G[k, i]
+        H[k, i] = inv
+        X[k, i] -= step
+        return abs(step)
+
     def _ogd_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         big = 0.0
         inv = 1.0 / alpha_t
         for i in range(X.shape[1]):
-            step = alpha_t * G[k, i]
-            H[k, i] = inv
-            X[k, i] -= step
-            s = abs(step)
+            s = _coordinate(X, G, H, k, i, alpha_t, inv)
             if s > big:
                 big = s
         return big, 0.0, alpha_t
 
-    return _ogd_step
+    def _ogd_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+        alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
+        big = 0.0
+        inv = 1.0 / alpha_t
+        for j in range(m):
+            s = _coordinate(X, G, H, k, IDX[k, j], alpha_t, inv)
+            if s > big:
+                big = s
+        return big, 0.0, alpha_t
+
+    def _ogd_refresh(spec, P, k, S, Z, H, V, t, i):
+        H[k, i] = 1.0 / _alpha_t(schedule, P[k, px.alpha], t)  # an untouched coordinate does not move
+
+    return _ogd_step, _ogd_touch, _ogd_refresh
 
 
 _OGD_SPECS = _specialise("_OGDSpec", _make_ogd_step, dict(schedule=(THEOREM, CONSTANT)))

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+from ._jit import inline
 from ._registry import recorder_info, register_recorder
 
 
@@ -44,23 +45,43 @@ class GradientNorms(NamedTuple):
     tag: int = 0
 
 
-def _gn_observe(spec, a, C, k, t, X, G):
+@inline
+def _gn_add(C, k, i, g, g2, ginf):
+    """Coordinate i's g^2 into sum_g2 and ||g_t||^2, and |g| into ||g_t||_inf."""
+    gg = g * g
+    C[k, 0, i] += gg
+    ag = abs(g)
+    return g2 + gg, ag if ag > ginf else ginf
+
+
+@inline
+def _gn_fold(a, g2, ginf):
+    """The running maxima of ||g_s||^2 and ||g_s||_inf with round t's."""
     maxg2, maxginf = a
-    g2 = 0.0
-    ginf = 0.0
-    for i in range(G.shape[1]):
-        g = G[k, i]
-        gg = g * g
-        C[k, 0, i] += gg
-        g2 += gg
-        ag = abs(g)
-        if ag > ginf:
-            ginf = ag
     if g2 > maxg2:
         maxg2 = g2
     if ginf > maxginf:
         maxginf = ginf
     return (maxg2, maxginf)
+
+
+def _gn_observe(spec, a, C, k, t, X, G):
+    g2 = 0.0
+    ginf = 0.0
+    for i in range(G.shape[1]):
+        g2, ginf = _gn_add(C, k, i, G[k, i], g2, ginf)
+    return _gn_fold(a, g2, ginf)
+
+
+def _gn_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    # the untouched coordinates add g^2 = 0 and cannot raise a max; IDX is increasing, so the
+    # non-zero terms of g2 are added in the dense loop's order
+    g2 = 0.0
+    ginf = 0.0
+    for j in range(m):
+        i = IDX[k, j]
+        g2, ginf = _gn_add(C, k, i, G[k, i], g2, ginf)
+    return _gn_fold(a, g2, ginf)
 
 
 def _gn_snapshot(spec, a, C, k, X, V, out, c):
@@ -73,7 +94,8 @@ def _gn_snapshot(spec, a, C, k, X, V, out, c):
 
 
 register_recorder(GradientNorms, fields=("sum_g_norm", "max_g_2", "max_g_inf"), n_acc=2, coords=("sum_g2",),
-                  final={"sum_g2": "sum_g2"}, observe=_gn_observe, snapshot=_gn_snapshot)
+                  final={"sum_g2": "sum_g2"}, observe=_gn_observe, snapshot=_gn_snapshot,
+                  sparse=True, observe_touched=_gn_observe_touched)
 
 
 # ------------------------------------------------------------------ iterate ranges
@@ -87,13 +109,40 @@ class IterateRange(NamedTuple):
     tag: int = 0
 
 
+@inline
+def _ir_include(C, k, i, x):
+    """theta_i = x into coordinate i's range (C used unconditionally: see learners._specialise)."""
+    lo = C[k, 0, i]
+    hi = C[k, 1, i]
+    C[k, 0, i] = x if x < lo else lo
+    C[k, 1, i] = x if x > hi else hi
+
+
 def _ir_observe(spec, a, C, k, t, X, G):
     for i in range(X.shape[1]):
-        x = X[k, i]
-        if x < C[k, 0, i]:
-            C[k, 0, i] = x
-        if x > C[k, 1, i]:
-            C[k, 1, i] = x
+        _ir_include(C, k, i, X[k, i])
+    return a
+
+
+def _ir_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    for j in range(m):
+        i = IDX[k, j]
+        _ir_include(C, k, i, X[k, i])
+    return a
+
+
+def _ir_sync(spec, a, C, k, X, H, V, IDX, m):
+    # At a checkpoint after round t the dense loop has observed theta_s for every s <= t.  A
+    # coordinate last touched at round a < t took its value theta_{a+1} = ... = theta_{t+1} then,
+    # which the touched observations have not seen: include it.  The coordinates round t touched
+    # (IDX[k, :m], increasing) have theta_{t+1} != theta_t in general and the dense loop has not
+    # observed theta_{t+1}: skip them.
+    q = 0
+    for i in range(X.shape[1]):
+        if q < m and IDX[k, q] == i:
+            q += 1
+            continue
+        _ir_include(C, k, i, X[k, i])
     return a
 
 
@@ -116,7 +165,8 @@ def _ir_snapshot(spec, a, C, k, X, V, out, c):
 register_recorder(IterateRange, fields=("spread_inf", "spread_2"), coords=("theta_min", "theta_max"),
                   coord_start={"theta_min": "x0", "theta_max": "x0"},
                   final={"theta_min": "theta_min", "theta_max": "theta_max"},
-                  observe=_ir_observe, snapshot=_ir_snapshot)
+                  observe=_ir_observe, snapshot=_ir_snapshot,
+                  sparse=True, observe_touched=_ir_observe_touched, sync=_ir_sync)
 
 
 # ------------------------------------------------------------------ the learner's preconditioner
@@ -149,7 +199,7 @@ class StepSizeGrowth(NamedTuple):
 
 
 def _ss_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
-    gneg, firstneg, sumb1h, maxstep = a
+    gneg, firstneg, sumb1h, maxstep, sb_rows = a
     if step > maxstep:
         maxstep = step
     neg = 0
@@ -165,7 +215,55 @@ def _ss_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
             firstneg = t
         gneg += neg
     sumb1h += beta1_t * sb
-    return (gneg, firstneg, sumb1h, maxstep)
+    return (gneg, firstneg, sumb1h, maxstep, sb_rows)
+
+
+# The sparse form.  A learner of ``register_sparse_learner`` never lowers the H of a coordinate it
+# does not touch, so Gamma_{t,i} < 0 only where round t touched; the row h_prev is kept at H_{t-1}
+# for the touched coordinates (the loop refreshes H there first).  sum_t beta1_t sum_i H_{t,i}
+# needs every coordinate's H: the fifth accumulator carries sum_i h_prev_i, updated by the touched
+# differences and recomputed exactly (as the dense loop sums it) at each checkpoint.  That is
+# sum_i H_{t,i} when the untouched coordinates' H stays constant, which the learners with
+# beta1_t != 0 guarantee (lazy Adam); the others (OGD, AdaGrad) have beta1_t = 0, so the term adds 0.
+
+def _ss_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    gneg, firstneg, sumb1h, maxstep, sb = a
+    for j in range(m):
+        i = IDX[k, j]
+        h = H[k, i]
+        sb += h - C[k, 0, i]
+        C[k, 0, i] = h
+    return (gneg, firstneg, sumb1h, maxstep, sb)
+
+
+def _ss_after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
+    gneg, firstneg, sumb1h, maxstep, sb = a
+    if step > maxstep:
+        maxstep = step
+    neg = 0
+    for j in range(m):
+        i = IDX[k, j]
+        h = H[k, i]
+        if h < C[k, 0, i]:
+            neg += 1
+        sb += h - C[k, 0, i]
+        C[k, 0, i] = h
+    if neg > 0:
+        if gneg == 0.0:
+            firstneg = t
+        gneg += neg
+    sumb1h += beta1_t * sb
+    return (gneg, firstneg, sumb1h, maxstep, sb)
+
+
+def _ss_sync(spec, a, C, k, X, H, V, IDX, m):
+    gneg, firstneg, sumb1h, maxstep, sb = a
+    sb = 0.0
+    for i in range(H.shape[1]):
+        h = H[k, i]
+        C[k, 0, i] = h
+        sb += h
+    return (gneg, firstneg, sumb1h, maxstep, sb)
 
 
 def _ss_snapshot(spec, a, C, k, X, V, out, c):
@@ -175,8 +273,10 @@ def _ss_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 3] = a[3]
 
 
-register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=4,
-                  coords=("h_prev",), after_step=_ss_after_step, snapshot=_ss_snapshot)
+register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=5,
+                  coords=("h_prev",), after_step=_ss_after_step, snapshot=_ss_snapshot,
+                  sparse=True, observe_touched=_ss_observe_touched, after_step_touched=_ss_after_step_touched,
+                  sync=_ss_sync)
 
 
 # ------------------------------------------------------------------ the lemmas of the proof
@@ -194,11 +294,19 @@ def _l103_observe(spec, a, C, k, t, X, G):
     return (a[0] + g1 * (1.0 / math.sqrt(t)),)
 
 
+def _l103_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    g1 = 0.0
+    for j in range(m):
+        g1 += abs(G[k, IDX[k, j]])
+    return (a[0] + g1 * (1.0 / math.sqrt(t)),)
+
+
 def _one_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 0] = a[0]
 
 
-register_recorder(Lemma103, fields=("lemma_10_3_lhs",), n_acc=1, observe=_l103_observe, snapshot=_one_snapshot)
+register_recorder(Lemma103, fields=("lemma_10_3_lhs",), n_acc=1, observe=_l103_observe, snapshot=_one_snapshot,
+                  sparse=True, observe_touched=_l103_observe_touched)
 
 
 class Lemma104(NamedTuple):
@@ -224,8 +332,39 @@ def _l104_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
     return (a[0] + s104 * (1.0 / math.sqrt(t)),)
 
 
+def _l104_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
+    for j in range(m):
+        i = IDX[k, j]
+        C[k, 0, i] = X[k, i]
+    return a
+
+
+def _l104_after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
+    # an untouched coordinate does not move: its term is (0 H)(0 / alpha_t) = 0
+    s104 = 0.0
+    inv_alpha_t = 1.0 / alpha_t
+    for j in range(m):
+        i = IDX[k, j]
+        delta = C[k, 0, i] - X[k, i]
+        s104 += (delta * H[k, i]) * (delta * inv_alpha_t)
+    return (a[0] + s104 * (1.0 / math.sqrt(t)),)
+
+
+def _l104_sync(spec, a, C, k, X, H, V, IDX, m):
+    # the dense row after round t is theta_t; for a coordinate round t did not touch that is X
+    q = 0
+    for i in range(X.shape[1]):
+        if q < m and IDX[k, q] == i:
+            q += 1
+        else:
+            C[k, 0, i] = X[k, i]
+    return a
+
+
 register_recorder(Lemma104, fields=("lemma_10_4_lhs",), n_acc=1, coords=("theta_prev",),
-                  observe=_l104_observe, after_step=_l104_after_step, snapshot=_one_snapshot)
+                  observe=_l104_observe, after_step=_l104_after_step, snapshot=_one_snapshot,
+                  sparse=True, observe_touched=_l104_observe_touched, after_step_touched=_l104_after_step_touched,
+                  sync=_l104_sync)
 
 
 #: the order of the default recording's fields in ``runs.records`` and tables (as before recorders)

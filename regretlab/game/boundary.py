@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _validate as V
 from .. import recorders as _recorders
-from .._registry import is_registered, recorder_info
+from .._registry import is_registered, recorder_info, sparse_support
 from ..learners import Learner
 from ..runs import Run, Runs
 from ..streams import Stream
@@ -127,7 +127,7 @@ def _check_records(rec, names, a, b, ck, seeds_all, learners, n_seeds, stream):
 
 
 def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
-         record="bounds", chunks=1, progress=None):
+         record="bounds", chunks=1, progress=None, sparse=None):
     """Play ``learner`` against ``stream`` for T rounds and return the run(s).
 
     Parameters
@@ -157,6 +157,14 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
         Split the checkpoints into this many kernel calls (results are bit-identical).
     progress : callable, optional
         Called as ``progress(rounds_done, T)`` after each chunk.
+    sparse : None, True or False
+        Rounds in O(nnz) on a sparse stream (``sparse_linear``, ``sparse_logistic``): the loop
+        touches only the coordinates a round's gradient touches and brings the others up to date
+        at checkpoints.  Exact (the records and the state equal the dense loop's; lazy Adam's
+        ``sum_beta1_h`` to 1e-13) for the learners whose untouched coordinates stay put: OGD,
+        AdaGrad and lazy Adam, on a box or R^d with the built-in recorders.
+        None (default): whenever the game allows it; True: raise a ValueError naming what does
+        not allow it; False: the dense loop, O(d) per round.
 
     Returns
     -------
@@ -173,12 +181,12 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
     (True, [])
     """
     results = play_many([learner], stream, T, seed=seed, seeds=seeds, x0=x0, checkpoints=checkpoints,
-                        record_theta=record_theta, record=record, chunks=chunks, progress=progress)
+                        record_theta=record_theta, record=record, chunks=chunks, progress=progress, sparse=sparse)
     return results[0]
 
 
 def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
-              record="bounds", chunks=1, progress=None):
+              record="bounds", chunks=1, progress=None, sparse=None):
     """Play a batch of learners of one type (a hyperparameter grid) x seeds in one kernel call.
 
     Returns a list with one :class:`Run` (``seeds`` not given) or :class:`Runs` per learner.
@@ -197,7 +205,7 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
     if record_theta is None:
         record_theta = stream.d <= 64
-    game = Game(learners, stream, seed_arr, x0, record_theta, recs)
+    game = Game(learners, stream, seed_arr, x0, record_theta, recs, sparse=sparse)
     rec = game.advance(ck, chunks=chunks, progress=progress, T=T)
     return game.runs(rec, ck, T, single=seeds is None)
 
@@ -210,6 +218,21 @@ def _rows(a, rows):
     return np.array(a[rows])
 
 
+def _sparse_mode(sparse, learner, stream, recorders):
+    """Whether a game plays its rounds in O(nnz): ``sparse`` None (when it can), True (it must) or False."""
+    if sparse is not None and not isinstance(sparse, (bool, np.bool_)):
+        raise ValueError(f"sparse must be None (automatic), True or False, got {sparse!r}")
+    if sparse is not None and not sparse:
+        return False
+    why = sparse_support(learner._spec(), stream._spec(), stream.domain._spec(), recorders,
+                         bool(learner.weighted_projection))
+    if stream.max_touched is None and not why:
+        why = ["the stream does not say how many coordinates a round touches (its max_touched)"]
+    if sparse and why:
+        raise ValueError(f"sparse=True: {learner!r} on {stream!r} cannot play in O(nnz) per round: {'; '.join(why)}")
+    return not why
+
+
 class Game:
     """A batch of trials (learners x seeds) in the middle of their game: the kernel state after
     round ``t - 1``, owned by Python, so that the game can be continued chunk by chunk (or
@@ -217,7 +240,7 @@ class Game:
 
     ``recorders``: the tuple of recorder specs the game carries (fixed for its whole length)."""
 
-    def __init__(self, learners, stream, seed_arr, x0, record_theta, recorders=_recorders.BOUNDS):
+    def __init__(self, learners, stream, seed_arr, x0, record_theta, recorders=_recorders.BOUNDS, sparse=None):
         self.learners = list(learners)
         self.stream = stream
         self.seed_arr = np.asarray(seed_arr, dtype=np.uint64)
@@ -249,7 +272,12 @@ class Game:
             loss=np.zeros(n),
             acc=tuple(np.zeros((n, info.n_acc)) for info in infos),
             coords=tuple(coords),
+            touched=np.zeros((n, 0), dtype=np.int64),
+            n_touched=np.zeros(n, dtype=np.int64),
         )
+        self.sparse = _sparse_mode(sparse, L0, stream, self.recorders)
+        if self.sparse:
+            self.st = self.st._replace(touched=np.zeros((n, stream.max_touched), dtype=np.int64))
         self.t = 1  # the next round to play
 
     @property
@@ -278,6 +306,7 @@ class Game:
         g.x0 = self.x0
         g.record_theta = self.record_theta
         g.recorders = self.recorders
+        g.sparse = self.sparse
         g.P = np.array(self.P[rows])
         g.seeds_all = np.array(self.seeds_all[rows])
         g.st = _rows(self.st, rows)
@@ -322,7 +351,8 @@ class Game:
         L0 = learners[0]
         lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
         weighted = bool(L0.weighted_projection)
-        kernel = kernel_for(lspec, sspec, dspec, *self.recorders)
+        kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse)
+        lead = (lspec, sspec, dspec) if self.sparse else (lspec, sspec, dspec, weighted)
         n_seeds = self.n_seeds
         T = int(ck[-1]) if T is None and nc else T
         bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
@@ -330,8 +360,8 @@ class Game:
         for a, b in zip(bounds[:-1], bounds[1:]):
             if b <= a:
                 continue
-            t = kernel(lspec, sspec, dspec, weighted, self.recorders, self.P, self.seeds_all, self.st, rec, ck,
-                       int(a), int(b), int(self.t), err)
+            t = kernel(*lead, self.recorders, self.P, self.seeds_all, self.st, rec, ck, int(a), int(b), int(self.t),
+                       err)
             if err[0] != 0:
                 k = int(err[1])
                 L = learners[k // n_seeds]
@@ -460,7 +490,8 @@ class Scan:
         self.runs = runs
         if game is None:
             recs = runs._game.recorders if runs._game is not None else _recorders.BOUNDS
-            game = Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False, recs)
+            sparse = runs._game.sparse if runs._game is not None else None
+            game = Game([runs.learner], runs.stream, runs._seeds[idx], runs.x0, False, recs, sparse=sparse)
         self.game = game
 
     def skip_to(self, t):

@@ -19,9 +19,10 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .._jit import JIT_OPTIONS, njit
-from .._registry import after_step_all, learner_step, load_all, observe_all, project, snapshot_all, store_all, \
-    stream_round
+from .._jit import JIT_OPTIONS, inline, njit
+from .._registry import after_step_all, after_step_touched_all, learner_refresh, learner_step, learner_touch, \
+    load_all, observe_all, observe_touched_all, project, project_touched, snapshot_all, store_all, stream_round, \
+    stream_touch, sync_all
 
 ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2 = 1, 2, 3, 4
 ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t",
@@ -42,6 +43,8 @@ class State(NamedTuple):
     loss: np.ndarray  # (n,) cumulative loss of rounds 1..t-1
     acc: tuple  # per recorder: (n, n_acc) scalar accumulators
     coords: tuple  # per recorder: (n, n_coords, d) per-coordinate rows
+    touched: np.ndarray  # (n, max_touched) a sparse game's coordinates touched at round t - 1 ((n, 0) dense)
+    n_touched: np.ndarray  # (n,) how many (int64)
 
 
 class Records(NamedTuple):
@@ -51,6 +54,15 @@ class Records(NamedTuple):
     suff: np.ndarray  # (n, nc, n_suff)
     theta: np.ndarray  # (n, nc, d), or (n, 0, d) when not recorded
     fields: tuple  # per recorder: (n, nc, n_fields)
+
+
+@inline
+def _fail(err, cause, k, t, i):
+    """Report a non-finite value: its cause, trial, round and (for a gradient or iterate) coordinate."""
+    err[0] = cause
+    err[1] = k
+    err[2] = t
+    err[3] = i
 
 
 def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
@@ -84,33 +96,24 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
             while t <= t_end:
                 loss = stream_round(sspec, seed, t, X, k, G, SUFF)
                 if not math.isfinite(loss):
-                    err[0] = ERR_LOSS
-                    err[1] = k
-                    err[2] = t
+                    _fail(err, ERR_LOSS, k, t, 0)
                     return t
                 g2 = 0.0
                 for i in range(d):
                     g = G[k, i]
                     x = X[k, i]
                     if not (math.isfinite(g) and math.isfinite(x)):
-                        err[0] = ERR_GRAD if math.isfinite(x) else ERR_ITERATE
-                        err[1] = k
-                        err[2] = t
-                        err[3] = i
+                        _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
                         return t
                     g2 += g * g
                 if not math.isfinite(g2):
-                    err[0] = ERR_GRAD2
-                    err[1] = k
-                    err[2] = t
+                    _fail(err, ERR_GRAD2, k, t, 0)
                     return t
                 loss_sum += loss
                 accs = observe_all(recs, accs, RC, k, t, X, G)
                 big, b1t, alpha_t = learner_step(lspec, P, k, S, Z, X, G, H, V, t)
                 if not math.isfinite(big):  # this round's step made theta_(t+1) non-finite
-                    err[0] = ERR_ITERATE
-                    err[1] = k
-                    err[2] = t + 1
+                    _fail(err, ERR_ITERATE, k, t + 1, 0)
                     for i in range(d):
                         if not math.isfinite(X[k, i]):
                             err[3] = i
@@ -131,15 +134,102 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
     return t
 
 
+def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
+    """The loop of :func:`_play_kernel_py` for a sparse game, in O(nnz) per round.
+
+    A sparse game is one whose stream, learner, domain and recorders all have sparse forms (see
+    :func:`regretlab._registry.sparse_support`): a round touches the coordinates IDX[k, :m] only
+    (g_{t,i} = 0 elsewhere) and the learner leaves the others' iterate and state unchanged.  Per
+    round the loop clears the previous round's gradient entries, plays the stream's touched
+    round, checks the touched values, brings the touched coordinates' H, V to round t - 1
+    (``learner_refresh``), runs the recorders' and the learner's touched forms and projects the
+    touched coordinates.  At each checkpoint it refreshes every coordinate (O(d)) and lets the
+    recorders sync, so the state and the records there are the dense loop's.
+    """
+    n = st.theta.shape[0]
+    d = st.theta.shape[1]
+    X = st.theta
+    G = st.grad
+    H = st.inv_step
+    V = st.vhat
+    S = st.slots
+    Z = st.scalars
+    SUFF = st.suff
+    RC = st.coords
+    IDX = st.touched
+    NT = st.n_touched
+    t = t0
+    for k in range(n):
+        seed = seeds[k]
+        loss_sum = st.loss[k]
+        accs = load_all(recs, st.acc, k)
+        t = t0
+        for c in range(c0, c1):
+            t_end = ck[c]
+            while t <= t_end:
+                for j in range(NT[k]):
+                    G[k, IDX[k, j]] = 0.0
+                loss, m = stream_touch(sspec, seed, t, X, k, G, SUFF, IDX)
+                NT[k] = m
+                if not math.isfinite(loss):
+                    _fail(err, ERR_LOSS, k, t, 0)
+                    return t
+                g2 = 0.0
+                for j in range(m):
+                    i = IDX[k, j]
+                    g = G[k, i]
+                    x = X[k, i]
+                    if not (math.isfinite(g) and math.isfinite(x)):
+                        _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
+                        return t
+                    g2 += g * g
+                if not math.isfinite(g2):
+                    _fail(err, ERR_GRAD2, k, t, 0)
+                    return t
+                loss_sum += loss
+                if t > 1:
+                    for j in range(m):
+                        learner_refresh(lspec, P, k, S, Z, H, V, t - 1, IDX[k, j])
+                accs = observe_touched_all(recs, accs, RC, k, t, X, G, H, IDX, m)
+                big, b1t, alpha_t = learner_touch(lspec, P, k, S, Z, X, G, H, V, t, IDX, m)
+                if not math.isfinite(big):
+                    _fail(err, ERR_ITERATE, k, t + 1, 0)
+                    for j in range(m):
+                        if not math.isfinite(X[k, IDX[k, j]]):
+                            err[3] = IDX[k, j]
+                            break
+                    return t
+                accs = after_step_touched_all(recs, accs, RC, k, t, X, H, V, big, b1t, alpha_t, IDX, m)
+                project_touched(dspec, X, k, IDX, m)
+                t += 1
+            for i in range(d):
+                learner_refresh(lspec, P, k, S, Z, H, V, t - 1, i)
+            accs = sync_all(recs, accs, RC, k, X, H, V, IDX, NT[k])
+            st.loss[k] = loss_sum
+            store_all(recs, st.acc, k, accs)
+            rec.loss[k, c] = loss_sum
+            for j in range(SUFF.shape[1]):
+                rec.suff[k, c, j] = SUFF[k, j]
+            if rec.theta.shape[1] > 0:
+                for i in range(d):
+                    rec.theta[k, c, i] = X[k, i]
+            snapshot_all(recs, accs, RC, k, X, V, rec.fields, c)
+    return t
+
+
 # Numba pickles every compiled signature into one cache index per function; a user's spec
 # class from a script that another process cannot import would make that index unreadable.
 # So only regretlab's own specs go through the cached kernel; user-registered ones use an
 # uncached twin compiled from the same source (once per process).
 _play_kernel = njit(_play_kernel_py)
 _play_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_kernel_py)
+_play_sparse_kernel = njit(_play_sparse_kernel_py)
+_play_sparse_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_sparse_kernel_py)
 
 
-def kernel_for(*specs):
-    """The cached kernel when every spec is regretlab's own, else the uncached twin."""
+def kernel_for(*specs, sparse=False):
+    """The cached kernel (dense or sparse) when every spec is regretlab's own, else the uncached twin."""
     own = all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
+    if sparse:
+        return _play_sparse_kernel if own else _play_sparse_kernel_uncached
     return _play_kernel if own else _play_kernel_uncached

@@ -13,7 +13,28 @@ import math
 
 import numpy as np
 
+from .._jit import inline
 from ..domains import Ball, Box, Domain, Unconstrained
+
+
+@inline
+def sort_touched(IDX, k, n):
+    """Sort the n coordinates in IDX[k, :n] in place (insertion sort; n is a round's nnz) and drop
+    repeats: returns m, with IDX[k, :m] the distinct touched coordinates in increasing order (the
+    order a sparse round's touched coordinates must have, see ``register_stream``)."""
+    m = 0
+    for j in range(n):
+        i = IDX[k, j]
+        q = m
+        while q > 0 and IDX[k, q - 1] > i:
+            q -= 1
+        if q > 0 and IDX[k, q - 1] == i:
+            continue
+        for r in range(m, q, -1):
+            IDX[k, r] = IDX[k, r - 1]
+        IDX[k, q] = i
+        m += 1
+    return m
 
 
 class Stream:
@@ -62,6 +83,9 @@ class Stream:
         self.stochastic = None if stochastic is None else bool(stochastic)
         #: index of the state slot accumulating sum_s min_theta f_s(theta) (dynamic regret), or None
         self.dyn_index = None
+        #: for a sparse stream (its spec registered with a ``touch`` round): the most coordinates one
+        #: round's gradient touches; None for a dense stream
+        self.max_touched = None
 
     def _spec(self):
         return self._kernel_spec

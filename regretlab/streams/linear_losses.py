@@ -10,9 +10,10 @@ import numpy as np
 
 from .. import _rng
 from .. import _validate as V
+from .._jit import inline
 from .._registry import register_stream
 from ..domains import Ball, Box, Unconstrained, best_linear, _Dom, _max_linear_dense
-from .base import Stream, _domain_or, _linear_bounds
+from .base import Stream, _domain_or, _linear_bounds, sort_touched
 from .synthetic import _zipf_cdf, _zipf_index
 
 
@@ -205,12 +206,27 @@ class _SparseLinSpec(NamedTuple):
 
 
 def _sparse_linear_round(spec, seed, t, X, k, G, SUFF):
-    d = X.shape[1]
-    for i in range(d):
+    for i in range(X.shape[1]):
         G[k, i] = 0.0
+    return _sparse_linear_draw(spec, seed, t, X, k, G, SUFF, np.empty((1, spec.nnz), dtype=np.int64), 0)
+
+
+def _sparse_linear_touch(spec, seed, t, X, k, G, SUFF, IDX):
+    """The round in O(nnz) (G[k] is zero on entry), with the dense round's arithmetic; then the
+    draws in IDX[k] are sorted and their repeats dropped: IDX[k, :m]."""
+    loss = _sparse_linear_draw(spec, seed, t, X, k, G, SUFF, IDX, k)
+    return loss, sort_touched(IDX, k, spec.nnz)
+
+
+@inline
+def _sparse_linear_draw(spec, seed, t, X, k, G, SUFF, J, r):
+    """Round t's nnz draws (their coordinates kept in J[r, :nnz], in draw order): adds the gradient
+    to G[k] and SUFF[k], the round's minimum over the box to SUFF[k, d]; returns the loss."""
+    d = X.shape[1]
     loss = 0.0
     for j in range(spec.nnz):
         i = _zipf_index(spec.cdf, _rng.uniform(seed, t, 2 * j))
+        J[r, j] = i
         g = spec.G * _rng.sign(seed, t, 2 * j + 1)
         G[k, i] += g
         SUFF[k, i] += g
@@ -219,10 +235,10 @@ def _sparse_linear_round(spec, seed, t, X, k, G, SUFF):
     mn = 0.0
     if spec.dom.kind == 0:
         for j in range(spec.nnz):
-            i = _zipf_index(spec.cdf, _rng.uniform(seed, t, 2 * j))
+            i = J[r, j]
             seen = False
             for q in range(j):
-                if _zipf_index(spec.cdf, _rng.uniform(seed, t, 2 * q)) == i:
+                if J[r, q] == i:
                     seen = True
                     break
             if not seen:
@@ -234,7 +250,7 @@ def _sparse_linear_round(spec, seed, t, X, k, G, SUFF):
     return loss
 
 
-register_stream(_SparseLinSpec, _sparse_linear_round)
+register_stream(_SparseLinSpec, _sparse_linear_round, touch=_sparse_linear_touch)
 
 
 def sparse_linear(d=10**4, nnz=20, *, zipf=1.1, G=1.0, radius=1.0, x0=None):
@@ -253,6 +269,7 @@ def sparse_linear(d=10**4, nnz=20, *, zipf=1.1, G=1.0, radius=1.0, x0=None):
                G * nnz, G * nnz, "linear", d + 1, {"d": d, "nnz": nnz, "zipf": zipf, "G": G, "radius": radius},
                stochastic=True)
     s.dyn_index = d
+    s.max_touched = nnz
     return s
 
 

@@ -10,10 +10,10 @@ import numpy as np
 
 from .. import _rng
 from .. import _validate as V
-from .._jit import njit
+from .._jit import inline, njit
 from .._registry import register_stream
 from ..domains import Box, _Dom, _max_linear_dense, _max_linear_sparse
-from .base import Stream, _domain_or
+from .base import Stream, _domain_or, sort_touched
 from .data import LOGISTIC, _FAMILY, _margin_loss, _margin_min
 
 
@@ -79,15 +79,32 @@ def _synth_round(spec, seed, t, X, k, G, SUFF):
     cap = d if spec.nnz == 0 else spec.nnz
     idx = np.empty(cap, dtype=np.int64)
     val = np.empty(cap)
+    if spec.nnz > 0:
+        for i in range(d):
+            G[k, i] = 0.0
+    return _synth_play(spec, seed, t, X, k, G, SUFF, idx, val)
+
+
+def _synth_touch(spec, seed, t, X, k, G, SUFF, IDX):
+    """A sparse row's round in O(nnz) (G[k] is zero on entry; only streams with nnz > 0 play it)."""
+    idx = np.empty(spec.nnz, dtype=np.int64)
+    val = np.empty(spec.nnz)
+    loss = _synth_play(spec, seed, t, X, k, G, SUFF, idx, val)
+    for j in range(spec.nnz):
+        IDX[k, j] = idx[j]
+    return loss, sort_touched(IDX, k, spec.nnz)
+
+
+@inline
+def _synth_play(spec, seed, t, X, k, G, SUFF, idx, val):
+    """Draw row t into idx, val; the margin loss at X[k], its gradient into G[k] (added, for sparse
+    rows, onto zeros) and the round's minimum into SUFF[k, 0]."""
     n, y = _synth_row(spec, seed, t, idx, val)
     m = 0.0
     for j in range(n):
         m += val[j] * X[k, idx[j]]
     m *= y
     loss, dl = _margin_loss(spec.family, m)
-    if spec.nnz > 0:
-        for i in range(d):
-            G[k, i] = 0.0
     for j in range(n):
         if spec.nnz > 0:
             G[k, idx[j]] += dl * y * val[j]
@@ -98,7 +115,7 @@ def _synth_round(spec, seed, t, X, k, G, SUFF):
     return loss
 
 
-register_stream(_SynthSpec, _synth_round)
+register_stream(_SynthSpec, _synth_round, touch=_synth_touch)
 
 
 @njit
@@ -156,6 +173,8 @@ def _synthetic(family, d, nnz, zipf, omega, data_seed, scale, norm, domain, x0, 
                dict(params, d=d, nnz=nnz, data_seed=data_seed), meta={"w": w}, stochastic=True)
     s.dyn_index = 0
     s._data = ("synthetic", spec)
+    if nnz > 0:
+        s.max_touched = nnz  # sparse rows: the loop can play them in O(nnz) (dense rows touch every coordinate)
     return s
 
 

@@ -1,0 +1,172 @@
+"""Sparse rounds in O(nnz) (``play(..., sparse=...)``): the sparse loop against the dense loop.
+
+The sparse loop touches only the coordinates a round's gradient touches and brings the others up
+to date at checkpoints (``regretlab._registry.register_sparse_learner``).  Its records must be the
+dense loop's bit for bit, at checkpoints that fall between the touches of a coordinate, for several
+seeds, a hyperparameter batch, chunked and continued runs; the one exception is
+``sum_beta1_h`` of lazy Adam (sum_t beta1_t sum_i H_{t,i} over every coordinate: the sparse loop
+carries sum_i H by its touched differences and recomputes it at checkpoints, so its sum is
+associated differently), which must agree to 1e-13.
+"""
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+import regretlab as rl
+from regretlab.game.boundary import Game, continue_runs
+
+T = 1500
+#: every round up to 60 (a coordinate of a Zipf stream goes many rounds untouched), then log-spaced
+CHECKPOINTS = np.unique(np.concatenate([np.arange(1, 61), np.geomspace(61, T, 40).astype(int)]))
+# (each learner costs two kernel compiles: OGD is checked on sparse_logistic below)
+LEARNERS = {
+    "AdaGrad theorem": rl.AdaGrad(alpha=0.4, delta=0.01, schedule="theorem"),
+    "lazy Adam": rl.Adam(alpha=0.1, beta1=0.9, beta2=0.99, lazy=True),
+}
+
+
+def stream():
+    # d = 40 and nnz = 6 with Zipf(1.1) frequencies: the head coordinates are touched most rounds,
+    # the tail ones every few hundred; a draw can repeat a coordinate (its gradient can cancel)
+    return rl.streams.sparse_linear(d=40, nnz=6, zipf=1.1, radius=0.5)
+
+
+def public_arrays(runs):
+    out = {"regret": runs.regret, "loss": runs.loss, "theta": runs.theta_path, "dynamic": runs.dynamic_regret}
+    out.update({f"records.{k}": v for k, v in runs.records.items()})
+    out.update({f"final.{k}": v for k, v in runs.final.items()})
+    out.update({f"state.{k}": np.asarray(v) for k, v in runs.learner_state._asdict().items()})
+    return out
+
+
+def assert_same(dense, sparse, inexact=()):
+    a, b = public_arrays(dense), public_arrays(sparse)
+    assert a.keys() == b.keys()
+    for name in a:
+        if name in inexact:
+            np.testing.assert_allclose(b[name], a[name], rtol=1e-13, atol=0, err_msg=name)
+        else:
+            np.testing.assert_array_equal(b[name], a[name], err_msg=name)
+
+
+@pytest.mark.nojit
+@pytest.mark.parametrize("name", LEARNERS)
+def test_sparse_rounds_equal_the_dense_loop(name):
+    L, s = LEARNERS[name], stream()
+    dense = rl.play(L, s, T, seeds=range(3), checkpoints=CHECKPOINTS, sparse=False)
+    sparse = rl.play(L, s, T, seeds=range(3), checkpoints=CHECKPOINTS, sparse=True)
+    assert dense._game.sparse is False and sparse._game.sparse is True
+    inexact = ("records.sum_beta1_h",) if name == "lazy Adam" else ()
+    assert_same(dense, sparse, inexact)
+    # and after the last checkpoint the whole state is the dense loop's (so is every checkpoint's)
+    a, b = dense._game.st, sparse._game.st
+    for field in ("theta", "slots", "scalars", "grad", "inv_step", "vhat", "suff", "loss"):
+        np.testing.assert_array_equal(getattr(b, field), getattr(a, field), err_msg=field)
+    for j, (x, y) in enumerate(zip(a.coords, b.coords)):
+        np.testing.assert_array_equal(y, x, err_msg=f"coordinate rows of recorder {j}")
+    # the comparison is not vacuous: the game moved, and Gamma_{t,i} < 0 happened where it can
+    assert np.ptp(dense.theta_path) > 0 and dense.records["sum_g_norm"][0, -1] > 0
+    if name == "lazy Adam":
+        assert dense.records["gamma_neg"][0, -1] > 0 and dense.records["sum_beta1_h"][0, -1] > 0
+
+
+def test_sparse_logistic_rows_equal_the_dense_loop():
+    s = rl.streams.sparse_logistic(d=30, nnz=4, zipf=1.0)
+    L = rl.OGD(alpha=0.05)  # alpha_t = alpha / sqrt(t): H = 1/alpha_t of every coordinate grows each round
+    dense = rl.play(L, s, 800, seeds=range(2), checkpoints=CHECKPOINTS[CHECKPOINTS <= 800], sparse=False)
+    sparse = rl.play(L, s, 800, seeds=range(2), checkpoints=CHECKPOINTS[CHECKPOINTS <= 800])
+    assert sparse._game.sparse
+    assert_same(dense, sparse)
+    a, b = dense._game.st, sparse._game.st
+    np.testing.assert_array_equal(b.inv_step, a.inv_step)
+    np.testing.assert_array_equal(b.theta, a.theta)
+    # dense rows touch every coordinate: played by the dense loop
+    assert not _mode(rl.AdaGrad(), rl.streams.synthetic_logistic(d=3))
+
+
+def test_sparse_batches_chunks_and_continuations_equal_the_dense_loop():
+    L, s = LEARNERS["AdaGrad theorem"], stream()
+    grid = [L.replace(alpha=a) for a in (0.1, 0.4)]
+    dense = rl.play_many(grid, s, T, seeds=range(2), checkpoints=CHECKPOINTS, sparse=False)
+    sparse = rl.play_many(grid, s, T, seeds=range(2), checkpoints=CHECKPOINTS, chunks=7)
+    for d_runs, s_runs in zip(dense, sparse):
+        assert s_runs._game.sparse
+        assert_same(d_runs, s_runs)
+    # continued from round 700 (between checkpoints of the first part), by one call and by chunks
+    first = rl.play(grid[1], s, 700, seeds=range(2), checkpoints=CHECKPOINTS[CHECKPOINTS <= 700])
+    rest = CHECKPOINTS[CHECKPOINTS > 700]
+    cont = continue_runs(first, T, checkpoints=rest, chunks=3)
+    keep = np.isin(cont.t, CHECKPOINTS)  # round 700 is the first part's horizon, not a checkpoint here
+    assert keep.sum() == CHECKPOINTS.size
+    np.testing.assert_array_equal(cont.regret[:, keep], dense[1].regret)
+    np.testing.assert_array_equal(cont.records["gamma_neg"][:, keep], dense[1].records["gamma_neg"])
+    np.testing.assert_array_equal(cont.final["theta_max"], dense[1].final["theta_max"])
+
+
+def test_the_sparse_loop_keeps_o_nnz_state():
+    s = rl.streams.sparse_linear(d=10**4, nnz=7)
+    g = Game([rl.AdaGrad()], s, np.arange(3, dtype=np.uint64), s.x0, False, sparse=True)
+    assert g.st.touched.shape == (3, 7) and g.st.n_touched.shape == (3,)
+    assert Game([rl.AdaGrad()], s, np.arange(3, dtype=np.uint64), s.x0, False, sparse=False).st.touched.shape == (3, 0)
+
+
+# ----------------------------------------------------------------------------- which games are sparse
+
+
+class Plain(NamedTuple):
+    tag: int = 0
+
+
+def _plain_observe(spec, a, C, k, t, X, G):
+    return (a[0] + G[k, 0],)
+
+
+def _plain_snapshot(spec, a, C, k, X, V, out, c):
+    out[k, c, 0] = a[0]
+
+
+rl.register_recorder(Plain, fields=("sum_g_first",), n_acc=1, observe=_plain_observe, snapshot=_plain_snapshot)
+
+
+def _mode(learner, s, record=rl.recorders.BOUNDS, sparse=None):
+    return Game([learner], s, np.zeros(1, dtype=np.uint64), s.x0, False, record, sparse=sparse).sparse
+
+
+def test_automatic_mode_chooses_the_sparse_loop_only_where_it_is_exact():
+    s = stream()
+    assert _mode(rl.AdaGrad(), s) and _mode(rl.OGD(), s) and _mode(rl.Adam(lazy=True), s)
+    assert _mode(rl.AdaGrad(), s, record=rl.recorders.REGRET)
+    assert _mode(rl.AdaGrad(), s, sparse=False) is False
+    # dense Adam, RMSProp and AMSGrad decay v on untouched coordinates; a weighted projection
+    # and a recorder without a sparse form need the dense loop; so does a dense stream
+    for L in (rl.Adam(), rl.RMSProp(), rl.AMSGrad(), rl.AdaMax()):
+        assert _mode(L, s) is False
+    assert _mode(rl.AdaGrad(), s, record=(Plain(),)) is False
+    assert _mode(rl.AdaGrad(), rl.streams.random_sign(d=3)) is False
+
+
+@pytest.mark.parametrize("learner, s, record, needle", [
+    (rl.Adam(), stream(), rl.recorders.BOUNDS, "untouched coordinates move"),
+    (rl.AdaGrad(), rl.streams.random_sign(d=3), rl.recorders.BOUNDS, "no sparse rounds"),
+    (rl.AdaGrad(), stream(), (Plain(),), "Plain has no sparse form"),
+    (rl.AMSGrad(), stream(), rl.recorders.BOUNDS, "weighted"),
+])
+def test_sparse_true_names_what_prevents_it(learner, s, record, needle):
+    with pytest.raises(ValueError, match=needle) as e:
+        rl.play(learner, s, 10, record=record, sparse=True)
+    assert "\n" not in str(e.value) and "sparse=True" in str(e.value)
+
+
+def test_invalid_sparse_value_and_incomplete_sparse_forms_are_refused():
+    with pytest.raises(ValueError, match="sparse must be None"):
+        rl.play(rl.AdaGrad(), stream(), 10, sparse="yes")
+
+    class Half(NamedTuple):
+        tag: int = 0
+
+    with pytest.raises(ValueError, match="needs observe_touched"):
+        rl.register_recorder(Half, fields=("x",), n_acc=1, observe=_plain_observe, snapshot=_plain_snapshot,
+                             sparse=True)
+    with pytest.raises(ValueError, match="both touch and refresh"):
+        rl.register_learner(Half, lambda *a: None, touch=lambda *a: None)
