@@ -85,6 +85,7 @@ SIZES = {
         T_torch=20000, TB=10**6, n_list=[1, 4, 16, 64, 256], T_nl=2 * 10**5, N_dense=10**7,
         d_list=[1, 10, 100, 10**3, 10**4, 10**5], d_sparse=10**4, T_sparse=10**6, sparse_reps=1,
         lazy_d=[10**3, 10**4, 10**5], T_lazy_d=2000, T_cmp=10**5, T_sparse_cmp=10**5,
+        nnz_list=[1, 5, 20, 100, 500], d_nnz=10**5, T_nnz=10**5,
         sweep=(8, 8, 8, 10**6), trivial=(8, 8), pools=True, warm_children=3,
         mem_T=[10**3, 10**4, 10**5, 10**6, 10**7], mem_d=[1, 10, 100, 10**3, 10**4, 10**5], T_mem_d=1000,
         reps=3, reps_main=5),
@@ -93,6 +94,7 @@ SIZES = {
         T_torch=3000, TB=10**5, n_list=[1, 4, 16, 64, 256], T_nl=2 * 10**4, N_dense=10**6,
         d_list=[1, 10, 100, 10**3, 10**4, 10**5], d_sparse=10**4, T_sparse=10**4, sparse_reps=2,
         lazy_d=[10**3, 10**4, 10**5], T_lazy_d=300, T_cmp=2 * 10**4, T_sparse_cmp=None,
+        nnz_list=[1, 20, 100], d_nnz=10**5, T_nnz=2 * 10**4,
         sweep=(4, 4, 2, 10**5), trivial=(8, 4), pools=True, warm_children=2,
         mem_T=[10**3, 10**4, 10**5, 10**6], mem_d=[1, 100, 10**4, 10**5], T_mem_d=200,
         reps=3, reps_main=3),
@@ -101,6 +103,7 @@ SIZES = {
         T_torch=100, TB=2000, n_list=[1, 8, 64], T_nl=1000, N_dense=2 * 10**4,
         d_list=[1, 100, 10**3], d_sparse=10**3, T_sparse=300, sparse_reps=1,
         lazy_d=[10**3], T_lazy_d=100, T_cmp=500, T_sparse_cmp=None,
+        nnz_list=[5], d_nnz=10**3, T_nnz=500,
         sweep=(2, 2, 1, 1000), trivial=(2, 2), pools=False, warm_children=1,
         mem_T=[10**4], mem_d=[100], T_mem_d=100,
         reps=2, reps_main=2),
@@ -198,6 +201,7 @@ class Ctx:
         self.series = {}  # figure data
         self.lib = None
         self.c_info = None
+        self.lean = None  # bench_lean's C loops: the game and the regret only (DESIGN.md's targets)
         self.timings = {}  # section -> seconds
 
     def row(self, sec, name, size, unit, value, ref_name=None, ref_value=None, target=None, note=""):
@@ -384,10 +388,15 @@ def sec_single(ctx):
 
     def play_vs_c(T, reps):
         ck = rl.default_checkpoints(T)
-        fns = {"play": lambda: rl.play(learner, stream, T)}
+        fns = {"play": lambda: rl.play(learner, stream, T),
+               "regret": lambda: rl.play(learner, stream, T, record="regret")}
         if lib is not None:
             g = BE.CGame(lib, ck)
             fns["C"] = lambda: (g(), g)[1]
+        if ctx.lean is not None:
+            import bench_lean as BL
+
+            fns["lean"] = BL.Lean(ctx.lean, ck)
         res = interleaved(fns, reps)
         return res
 
@@ -440,17 +449,16 @@ def sec_single(ctx):
                       f"{ns_cd / ns_c:.2f} is the price of one kernel for every d (short coordinate loops, statistics "
                       f"kept per coordinate) and {ns_play / ns_cd:.2f} is Numba's code against gcc's for the same "
                       "loop structure.")
-    ctx.series["T"] = {T1: (ns_play, ns_c)}
-    for T in S["T_list"]:
-        if T == T1:
-            continue
+    ctx.series["T"] = {}
+    for T in S["T_list"]:  # (play, the C loop, the lean C loop, play with record="regret"), ns/round
         r = play_vs_c(T, S["reps"])
-        ctx.series["T"][T] = (r["play"][0] / T * 1e9, r["C"][0] / T * 1e9 if "C" in r else None)
+        ctx.series["T"][T] = tuple(r[k][0] / T * 1e9 if k in r else None for k in ("play", "C", "lean", "regret"))
     t_fixed, _ = interleaved({"p": lambda: rl.play(learner, stream, 1)}, 20)["p"]
     ctx.note("1", f"`play()` fixed cost (T=1, best of 20): {t_fixed * 1e3:.2f} ms, i.e. "
                   f"{t_fixed / T1 * 1e9:.3f} ns/round amortised over T={T1:.0e}.  Cost against T "
                   "(figure, first panel): " + ", ".join(
-                      f"T={T:.0e}: {fmt(a)} vs C {fmt(b)} ns/round" for T, (a, b) in sorted(ctx.series['T'].items())))
+                      f"T={T:.0e}: {fmt(a)} vs C {fmt(b)} (lean C {fmt(c)}; play with record=\"regret\" {fmt(e)}) "
+                      "ns/round" for T, (a, b, c, e) in sorted(ctx.series['T'].items())))
 
     def c_at(T):
         if lib is None:
@@ -595,15 +603,21 @@ def sec_batched(ctx):
     ckn = rl.default_checkpoints(Tn)
     ser = {}
     for k in S["n_list"]:
-        fns = {"play": lambda k=k: rl.play(learner, stream, Tn, seeds=range(k))}
+        fns = {"play": lambda k=k: rl.play(learner, stream, Tn, seeds=range(k)),
+               "regret": lambda k=k: rl.play(learner, stream, Tn, seeds=range(k), record="regret")}
         if lib is not None:
             g = BE.CGame(lib, ckn, n=k)
             fns["C"] = g
+        if ctx.lean is not None:
+            import bench_lean as BL
+
+            fns["lean"] = BL.Lean(ctx.lean, ckn, n=k)
         rr = interleaved(fns, 2)
-        ser[k] = (rr["play"][0] / (Tn * k) * 1e9, rr["C"][0] / (Tn * k) * 1e9 if "C" in rr else None)
+        ser[k] = tuple(rr[q][0] / (Tn * k) * 1e9 if q in rr else None for q in ("play", "C", "lean", "regret"))
     ctx.series["runs"] = dict(T=Tn, data=ser)
     ctx.note("2", f"Cost against the number of trials in one call (T={Tn:.0e}; figure, third panel): " +
-             ", ".join(f"{k}: {fmt(a)} vs C {fmt(b)}" for k, (a, b) in ser.items()) + " ns/trial-round.  The batched "
+             ", ".join(f"{k}: {fmt(a)} vs C {fmt(b)} (lean C {fmt(c)}; regret-only {fmt(e)})"
+                       for k, (a, b, c, e) in ser.items()) + " ns/trial-round.  The batched "
              "C loop keeps trials in the inner loop (structure of arrays); the kernel keeps them in the outer loop "
              "(accumulators in registers for a whole chunk).")
     k1, kmax = min(ser), max(ser)
@@ -758,6 +772,17 @@ def sec_sparse(ctx):
              "OGD, AdaGrad and lazy Adam) touches only the round's coordinates and is O(d) only at checkpoints "
              "(`analysis/bench_sparse.py`, `reports/benchmarks_sparse.md`).  Dense Adam stays O(d): its untouched "
              "coordinates move.")
+    # the sparse loop against nnz at fixed d: O(nnz) per round
+    nz = {}
+    with no_comparator():
+        for q in S["nnz_list"]:
+            st = rl.streams.sparse_logistic(d=S["d_nnz"], nnz=q)
+            Tq = S["T_nnz"]
+            rq = interleaved({"sparse": lambda st=st: rl.play(lazy, st, Tq, checkpoints=[Tq])}, 2)
+            nz[q] = rq["sparse"][0] / Tq * 1e6
+    ctx.series["nnz"] = dict(d=S["d_nnz"], data=nz)
+    ctx.note("4", f"Lazy Adam in the sparse loop against nnz (d={S['d_nnz']:g}, kernel only, T={S['T_nnz']:.0e}): " +
+             ", ".join(f"nnz={q}: {fmt(v)} us/round" for q, v in nz.items()) + ".")
     # comparator time: logistic stream, 200 checkpoints
     Tc = S["T_cmp"]
     sl = rl.streams.synthetic_logistic(20)
@@ -1007,66 +1032,111 @@ def sec_memory(ctx):
 
 # ----------------------------------------------------------------------------- figure
 
-def figure(ctx, path):
+def _prev_line(ax, prev, key, xs_ys, fn, what="play()"):
+    """The previous run's first curve of a panel (``what``), grey and dotted, if it measured this series."""
+    if prev and prev.get(key):
+        xs, ys = xs_ys(prev[key])
+        if xs:
+            fn(ax)(xs, ys, ":", color="0.55", marker=".", label=f"{what}, previous ({prev['label']})")
+
+
+def figure(ctx, path, prev=None):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5))
+    fig, axes = plt.subplots(2, 4, figsize=(20, 8.8))
+    srt = lambda dct, j: ([k for k in sorted(dct) if dct[k][j]], [dct[k][j] for k in sorted(dct) if dct[k][j]])  # noqa: E731
     ax = axes[0, 0]
     if "T" in ctx.series:
-        Ts = sorted(ctx.series["T"])
-        ax.loglog(Ts, [ctx.series["T"][T][0] for T in Ts], "o-", label="play()")
-        if all(ctx.series["T"][T][1] for T in Ts):
-            ax.loglog(Ts, [ctx.series["T"][T][1] for T in Ts], "s--", label="C loop")
+        ser = ctx.series["T"]
+        for j, style, label in ((0, "o-", "play()"), (3, "v-", 'play(), record="regret"'), (1, "s--", "C loop"),
+                                (2, "d--", "lean C loop (regret only)")):
+            xs, ys = srt(ser, j)
+            if xs:
+                ax.loglog(xs, ys, style, label=label)
+        _prev_line(ax, prev, "T", lambda d: srt(d, 0), lambda a: a.loglog)
         ax.set_xlabel("T (rounds)")
         ax.set_ylabel("ns / round")
         ax.set_title("cost against T (Reddi, d = 1)")
-        ax.legend()
+        ax.legend(fontsize=8)
     ax = axes[0, 1]
     if "d" in ctx.series:
-        ds = sorted(ctx.series["d"])
-        ax.loglog(ds, [ctx.series["d"][d][0] for d in ds], "o-", label="play()")
-        ax.loglog(ds, [ctx.series["d"][d][1] for d in ds], "^-", label="play(), comparator excluded")
-        if all(ctx.series["d"][d][2] for d in ds):
-            ax.loglog(ds, [ctx.series["d"][d][2] for d in ds], "s--", label="C loop")
+        ser = ctx.series["d"]
+        for j, style, label in ((0, "o-", "play()"), (1, "^-", "play(), comparator excluded"), (2, "s--", "C loop")):
+            xs, ys = srt(ser, j)
+            if xs:
+                ax.loglog(xs, ys, style, label=label)
+        _prev_line(ax, prev, "d", lambda d: srt(d, 0), lambda a: a.loglog)
         ax.set_xlabel("d (dT ~ const)")
         ax.set_ylabel("ns / coordinate-update")
         ax.set_title("cost against d (Adam, random_sign(d))")
-        ax.legend()
+        ax.legend(fontsize=8)
     ax = axes[0, 2]
     if "runs" in ctx.series:
         data = ctx.series["runs"]["data"]
-        ks = sorted(data)
-        ax.semilogx(ks, [data[k][0] for k in ks], "o-", label="play(seeds=range(n))")
-        if all(data[k][1] for k in ks):
-            ax.semilogx(ks, [data[k][1] for k in ks], "s--", label="batched C loop")
+        for j, style, label in ((0, "o-", "play(seeds=range(n))"), (3, "v-", 'play(..., record="regret")'),
+                                (1, "s--", "batched C loop"), (2, "d--", "lean batched C loop")):
+            xs, ys = srt(data, j)
+            if xs:
+                ax.semilogx(xs, ys, style, label=label)
+        _prev_line(ax, prev, "runs", lambda d: srt(d.get("data", {}), 0), lambda a: a.semilogx)
         ax.set_xlabel("number of runs n in one call")
         ax.set_ylabel("ns / trial-round")
         ax.set_ylim(bottom=0)
         ax.set_title(f"cost against number of runs (T = {ctx.series['runs']['T']:.0e})")
-        ax.legend()
+        ax.legend(fontsize=8)
+    ax = axes[0, 3]
+    if "lazy_d" in ctx.series:
+        ser = ctx.series["lazy_d"]
+        for j, style, label in ((0, "o-", "lazy Adam, sparse loop"), (1, "^-", "lazy Adam, dense loop (sparse=False)"),
+                                (2, "s--", "dense Adam")):
+            xs, ys = srt(ser, j)
+            if xs:
+                ax.loglog(xs, ys, style, label=label)
+        if prev and prev.get("lazy_d"):
+            xs, ys = srt(prev["lazy_d"], 0)
+            ax.loglog(xs, ys, ":", color="0.55", marker=".", label=f"lazy Adam, previous ({prev['label']})")
+        ax.set_xlabel("d")
+        ax.set_ylabel("us / round")
+        ax.set_title("sparse_logistic(d, nnz = 20), kernel only")
+        ax.legend(fontsize=8)
     ax = axes[1, 0]
     if "memT" in ctx.series:
-        Ts = sorted(ctx.series["memT"])
-        ax.semilogx(Ts, [ctx.series["memT"][T][0] for T in Ts], "o-", label="tracemalloc peak")
-        ax.semilogx(Ts, [ctx.series["memT"][T][1] for T in Ts], "s--", label="RSS increase (subprocess)")
+        ser = ctx.series["memT"]
+        for j, style, label in ((0, "o-", "tracemalloc peak"), (1, "s--", "RSS increase (subprocess)")):
+            xs, ys = srt(ser, j)
+            ax.semilogx(xs, ys, style, label=label)
+        _prev_line(ax, prev, "memT", lambda d: srt(d, 0), lambda a: a.semilogx, "tracemalloc peak")
         ax.set_xlabel("T (rounds)")
         ax.set_ylabel("MiB")
         ax.set_ylim(bottom=0)
         ax.set_title("peak memory against T (Reddi, d = 1)")
-        ax.legend()
+        ax.legend(fontsize=8)
     ax = axes[1, 1]
     if "memd" in ctx.series:
-        ds = sorted(ctx.series["memd"])
-        ax.loglog(ds, [max(ctx.series["memd"][d][0], 1e-3) for d in ds], "o-", label="tracemalloc peak")
-        ax.loglog(ds, [max(ctx.series["memd"][d][1], 1e-1) for d in ds], "s--", label="RSS increase (subprocess)")
+        ser = ctx.series["memd"]
+        ds = sorted(ser)
+        ax.loglog(ds, [max(ser[d][0], 1e-3) for d in ds], "o-", label="tracemalloc peak")
+        ax.loglog(ds, [max(ser[d][1], 1e-1) for d in ds], "s--", label="RSS increase (subprocess)")
+        _prev_line(ax, prev, "memd", lambda d: ([k for k in sorted(d)], [max(d[k][0], 1e-3) for k in sorted(d)]),
+                   lambda a: a.loglog, "tracemalloc peak")
         ax.set_xlabel("d")
         ax.set_ylabel("MiB")
         ax.set_title(f"peak memory against d (T = {ctx.S['T_mem_d']})")
-        ax.legend()
+        ax.legend(fontsize=8)
     ax = axes[1, 2]
+    if "nnz" in ctx.series:
+        data = ctx.series["nnz"]["data"]
+        qs = sorted(data)
+        ax.loglog(qs, [data[q] for q in qs], "o-", label="lazy Adam, sparse loop")
+        ax.loglog(qs, [data[qs[0]] * q / qs[0] for q in qs], ":", color="C7", label="proportional to nnz")
+        ax.set_xlabel("nnz (non-zeros per round)")
+        ax.set_ylabel("us / round")
+        ax.set_title(f"sparse_logistic(d = {ctx.series['nnz']['d']:.0e}, nnz), kernel only")
+        ax.legend(fontsize=8)
+    ax = axes[1, 3]
     if "frameworks" in ctx.series:
         fw = {k: v for k, v in ctx.series["frameworks"].items() if v}
         names = list(fw)
@@ -1077,11 +1147,86 @@ def figure(ctx, path):
         ax.set_xlabel("ns / round (log)")
         ax.set_title("same game, d = 1: per-round cost")
         ax.invert_yaxis()
-    fig.suptitle(f"regretlab benchmarks ({ctx.mode}): {BE.cpu_model()}, {os.cpu_count()} CPUs", fontsize=11)
+    sub = f"; grey dotted: the previous run ({prev['label']})" if prev else ""
+    fig.suptitle(f"regretlab benchmarks ({ctx.mode}): {BE.cpu_model()}, {os.cpu_count()} CPUs{sub}", fontsize=11)
     fig.tight_layout()
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+# ----------------------------------------------------------------------------- the previous run
+
+SERIES = ("T", "d", "runs", "lazy_d", "nnz", "memT", "memd")
+
+
+def series_path(out):
+    """Where a report's figure series are kept (next to it), so that the next run can draw them beside its own."""
+    return os.path.splitext(os.path.abspath(out))[0] + "_series.json"
+
+
+def _num(x):
+    v = float(x.replace(",", ""))
+    return int(v) if v.is_integer() else v
+
+
+def save_series(ctx, out):
+    def enc(v):
+        if isinstance(v, dict):
+            return {str(k): enc(x) for k, x in v.items()}
+        if isinstance(v, (tuple, list)):
+            return [enc(x) for x in v]
+        return v
+
+    label = f"{_git_describe().replace('HEAD ', '').split(' ')[0]}, {BE.cpu_model()}"
+    data = {"label": label, "mode": ctx.mode, **{k: enc(ctx.series[k]) for k in SERIES if k in ctx.series}}
+    with open(series_path(out), "w") as fh:
+        json.dump(data, fh, indent=1)
+
+
+def load_previous(out):
+    """The previous run's figure series: its ``*_series.json``, else parsed from its markdown report
+    (the reports written before the series were kept); None when there is neither."""
+    import re
+
+    def dec(v):
+        if isinstance(v, dict):
+            return {(_num(k) if re.fullmatch(r"[0-9.e+-]+", k) else k): dec(x) for k, x in v.items()}
+        return v
+
+    path = series_path(out)
+    if os.path.exists(path):
+        with open(path) as fh:
+            return dec(json.load(fh))
+    if not os.path.exists(out):
+        return None
+    with open(out) as fh:
+        text = fh.read()
+    num = r"([0-9][0-9.,e+]*)"
+    head = re.search(r"git HEAD ([0-9a-f]+)", text)
+    cpu = re.search(r"- CPU: ([^,]+),", text)
+    prev = {"label": f"{head.group(1) if head else '?'}, {cpu.group(1) if cpu else '?'}"}
+    m = re.search(r"Cost against T \(figure, first panel\): (.*)", text)
+    if m:
+        prev["T"] = {_num(T): (_num(a), _num(c)) for T, a, c in re.findall(rf"T={num}: {num} vs C {num}", m.group(1))}
+    m = re.search(r"Cost against the number of trials in one call \(T=([0-9.e+]+); figure, third panel\): (.*?) "
+                  r"ns/trial-round", text)
+    if m:
+        prev["runs"] = {"T": _num(m.group(1)), "data": {int(k): (_num(a), _num(c)) for k, a, c in
+                                                          re.findall(rf"(\d+): {num} vs C {num}", m.group(2))}}
+    rows = re.findall(rf"\| 3 \| Adam on random_sign\(d=(\d+)\).*?\| {num} \| ns/coord-update", text)
+    if rows:
+        prev["d"] = {int(d): (_num(v),) for d, v in rows}
+    found = re.findall(rf"d=(\d+): lazy {num} us, dense {num} us", text)
+    if found:
+        prev["lazy_d"] = {int(d): (_num(a), None, _num(b)) for d, a, b in found}
+    m = re.search(r"Peak memory against T .*?: (.*?)\.  Against d .*?: (.*?)\.  ", text)
+    if m:
+        prev["memT"] = {_num(T): (float(a), float(b)) for T, a, b in re.findall(rf"T={num}: ([0-9.]+) / ([0-9.]+)",
+                                                                             m.group(1))}
+        prev["memd"] = {int(d): (float(a), float(b)) for d, a, b in re.findall(r"d=(\d+): ([0-9.]+) / ([0-9.]+)",
+                                                                            m.group(2))}
+    return prev
 
 
 # ----------------------------------------------------------------------------- report
@@ -1220,6 +1365,7 @@ def main(argv=None):
     from regretlab import _jit
 
     src_hash = _jit.SOURCE_HASH
+    prev = load_previous(args.out)  # before this run overwrites it
     t_start = time.time()
     load_start = loadavg()
     print(f"mode {mode}; NUMBA_CACHE_DIR = {CACHE_DIR}", flush=True)
@@ -1227,6 +1373,10 @@ def main(argv=None):
     atexit.register(shutil.rmtree, tmp, True)
     ctx.lib, ctx.c_info = build_lib(tmp)
     print(f"C: {ctx.c_info if ctx.lib is not None else 'skipped: ' + ctx.c_info}", flush=True)
+    if ctx.lib is not None:
+        import bench_lean as BL
+
+        ctx.lean = BL.compile_c(tmp)
     if ctx.lib is None:
         for sec in "123":
             ctx.note(sec, f"C reference rows skipped: {ctx.c_info}.")
@@ -1242,11 +1392,12 @@ def main(argv=None):
         ctx.note("0", "**The regretlab sources changed while this benchmark ran** (another process edited the "
                       "package): processes started after the change (sweep workers, section 6/7 children) hashed "
                       "different sources, missed the on-disk cache and compiled; their timings are not comparable.")
-    figure(ctx, fig_path)
+    figure(ctx, fig_path, prev)
     text, all_ok = report(ctx, args, fig_path, t_start, load_start, loadavg())
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write(text)
+    save_series(ctx, args.out)
     print()
     print(text)
     print(f"written to {args.out} and {fig_path}")

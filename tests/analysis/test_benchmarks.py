@@ -33,3 +33,8 @@ def test_benchmarks_tiny_runs_and_its_checks_pass(tmp_path):
     assert "All correctness checks passed" in text, text[-3000:]
     assert "FAILED" not in text
     assert (out.parent / "figures" / "benchmark_scaling.png").is_file()
+    # the figure series are kept beside the report, for the next run to draw as "previous"
+    import json
+
+    series = json.loads((out.parent / "bench_series.json").read_text())
+    assert {"label", "T", "runs", "lazy_d", "nnz"} <= set(series)
