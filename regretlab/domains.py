@@ -494,13 +494,38 @@ def _max_linear_dense(dom, a, scale):
 
 
 @njit
+def _first_and_sum(idx, val, nnz, scale, j):
+    """Whether entry j is the first of its index in idx[:nnz], and scale times the sum of that index's
+    values (a sparse row may repeat a feature: a Zipf row is drawn with replacement)."""
+    for q in range(j):
+        if idx[q] == idx[j]:
+            return False, 0.0
+    acc = 0.0
+    for q in range(j, nnz):
+        if idx[q] == idx[j]:
+            acc += scale * val[q]
+    return True, acc
+
+
+@njit
 def _max_linear_sparse(dom, idx, val, nnz, scale):
-    """max over the domain of scale * <a, theta> for a sparse a (indices idx[:nnz], values val[:nnz])."""
+    """max over the domain of scale * <a, theta> for a sparse a (indices idx[:nnz], values val[:nnz];
+    an index may repeat, its values then add up)."""
+    increasing = True  # no index repeats: each entry is its index's whole coefficient
+    for j in range(1, nnz):
+        if idx[j] <= idx[j - 1]:
+            increasing = False
+            break
     if dom.kind == 0:
         s = 0.0
         for j in range(nnz):
-            w = scale * val[j]
             i = idx[j]
+            if increasing:
+                w = scale * val[j]
+            else:
+                first, w = _first_and_sum(idx, val, nnz, scale, j)
+                if not first:
+                    continue
             s += max(w * dom.lo[i], w * dom.hi[i])
         return s
     if dom.kind == 1:
@@ -509,22 +534,15 @@ def _max_linear_sparse(dom, idx, val, nnz, scale):
         for j in range(nnz):
             w = scale * val[j]
             s += w * dom.center[idx[j]]
-        # repeated indices: the l2 norm needs the summed vector
+        # the l2 norm needs the summed vector
         for j in range(nnz):
-            acc = 0.0
-            first = True
-            for q in range(j):
-                if idx[q] == idx[j]:
-                    first = False
-                    break
+            first, acc = _first_and_sum(idx, val, nnz, scale, j)
             if first:
-                for q in range(j, nnz):
-                    if idx[q] == idx[j]:
-                        acc += scale * val[q]
                 n2 += acc * acc
         return s + dom.radius * math.sqrt(n2)
     for j in range(nnz):
-        if val[j] != 0.0:
+        first, acc = _first_and_sum(idx, val, nnz, scale, j)
+        if first and acc != 0.0:
             return math.inf
     return 0.0
 

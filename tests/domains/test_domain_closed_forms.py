@@ -78,3 +78,32 @@ def test_a_user_domain_without_closed_forms_is_refused_by_name():
             call()
     with pytest.raises(ValueError, match=r"Orthant\(d=2\) cannot be used with this stream.*Box, Ball and Unconstrained"):
         rl.streams.quadratic([0.5, 0.5], domain=dom)
+
+
+@pytest.mark.nojit
+def test_max_linear_of_a_sparse_row_adds_the_values_of_a_repeated_feature():
+    """A Zipf row is drawn with replacement: a feature can appear twice, and the per-round minimum
+    (dynamic regret) must see the summed coefficient, not the sum of per-entry maxima."""
+    from regretlab.domains import _max_linear_dense, _max_linear_sparse
+
+    rng = np.random.default_rng(5)
+    for dom in (rl.Box(-1.0, 2.0, d=6), rl.Ball(0.5, 1.5, d=6), rl.Unconstrained(6)):
+        spec = dom._support_data()
+        for _ in range(50):
+            n = int(rng.integers(1, 9))
+            idx = rng.integers(0, 6, size=n)
+            val = rng.normal(size=n)
+            if n >= 2 and rng.random() < 0.3:  # a repeat whose values cancel
+                idx[1], val[1] = idx[0], -val[0]
+            scale = float(rng.choice([-1.0, 1.0]))
+            dense = np.zeros(6)
+            np.add.at(dense, idx, val)
+            want = _max_linear_dense(spec, dense, scale)
+            got = _max_linear_sparse(spec, idx, val, n, scale)
+            if np.isinf(want):
+                assert got == want
+            else:
+                np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    # the box: +1 and -1 on one feature of [-1, 1] is the zero row (the per-entry maxima said 2)
+    box = rl.Box(-1.0, 1.0, d=3)._support_data()
+    assert _max_linear_sparse(box, np.array([2, 2]), np.array([1.0, -1.0]), 2, 1.0) == 0.0
