@@ -158,7 +158,7 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
     progress : callable, optional
         Called as ``progress(rounds_done, T)`` after each chunk.
     sparse : None, True or False
-        Rounds in O(nnz) on a sparse stream (``sparse_linear``, ``sparse_logistic``): the loop
+        Rounds in O(nnz) on a sparse stream (``sparse_linear``, ``sparse_logistic``, CSR data): the loop
         touches only the coordinates a round's gradient touches and brings the others up to date
         at checkpoints.  Exact (the records and the state equal the dense loop's; lazy Adam's
         ``sum_beta1_h`` to 1e-13) for the learners whose untouched coordinates stay put: OGD,

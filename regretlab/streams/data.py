@@ -11,10 +11,10 @@ import numpy as np
 
 from .. import _rng
 from .. import _validate as V
-from .._jit import njit
+from .._jit import inline, njit
 from .._registry import register_stream
 from ..domains import Box, _Dom, _dist2_to_domain, _max_linear_dense, _max_linear_sparse
-from .base import Stream, _domain_or
+from .base import Stream, _domain_or, sort_touched
 
 
 class MissingDependency(ValueError):
@@ -135,7 +135,24 @@ class _CSRSpec(NamedTuple):
 
 
 def _csr_round(spec, seed, t, X, k, G, SUFF):
-    d = X.shape[1]
+    for i in range(X.shape[1]):
+        G[k, i] = 0.0
+    lo, hi, loss = _csr_play(spec, seed, t, X, k, G, SUFF)
+    return loss
+
+
+def _csr_touch(spec, seed, t, X, k, G, SUFF, IDX):
+    """The round in O(row nnz) (G[k] is zero on entry): the row's indices, sorted, into IDX[k, :m]."""
+    lo, hi, loss = _csr_play(spec, seed, t, X, k, G, SUFF)
+    for j in range(lo, hi):
+        IDX[k, j - lo] = spec.indices[j]
+    return loss, sort_touched(IDX, k, hi - lo)
+
+
+@inline
+def _csr_play(spec, seed, t, X, k, G, SUFF):
+    """Row r_t's margin loss at X[k], its gradient added to G[k], the round's minimum to SUFF[k, 0];
+    returns (the row's first and last + 1 entries, the loss)."""
     n_rows = spec.indptr.shape[0] - 1
     r = _row_index(n_rows, spec.random_order, seed, t)
     lo = spec.indptr[r]
@@ -146,16 +163,14 @@ def _csr_round(spec, seed, t, X, k, G, SUFF):
         m += spec.data[j] * X[k, spec.indices[j]]
     m *= y
     loss, dl = _margin_loss(spec.family, m)
-    for i in range(d):
-        G[k, i] = 0.0
     for j in range(lo, hi):
         G[k, spec.indices[j]] += dl * y * spec.data[j]
     mmax = _max_linear_sparse(spec.dom, spec.indices[lo:hi], spec.data[lo:hi], hi - lo, y)
     SUFF[k, 0] += _margin_min(spec.family, mmax)
-    return loss
+    return lo, hi, loss
 
 
-register_stream(_CSRSpec, _csr_round)
+register_stream(_CSRSpec, _csr_round, touch=_csr_touch)
 
 
 def _labels(y, n, where):
@@ -212,6 +227,7 @@ def _data_stream(family, X, y, domain, order, x0, name, radius=1.0):
                                                                            "sparse": True}, stochastic=bool(ordv))
             s.dyn_index = 0
             s._data = ("csr", X, y, ordv)
+            s.max_touched = max(int(np.diff(X.indptr).max(initial=0)), 1)  # rows in O(row nnz): the sparse loop
             return s
     X = V.finite_array("X", X, where=where)
     if X.ndim == 1:

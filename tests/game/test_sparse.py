@@ -85,6 +85,22 @@ def test_sparse_logistic_rows_equal_the_dense_loop():
     assert not _mode(rl.AdaGrad(), rl.streams.synthetic_logistic(d=3))
 
 
+def test_sparse_csr_data_rows_equal_the_dense_loop():
+    # user data as CSR rows, hinge loss (its gradient is 0 on the rows it classifies with margin)
+    sp = pytest.importorskip("scipy.sparse")
+    rng = np.random.default_rng(3)
+    A = sp.random(60, 25, density=0.15, format="csr", random_state=4)
+    y = np.where(rng.random(60) < 0.5, -1.0, 1.0)
+    s = rl.streams.hinge(A, y, order="random")
+    assert s.max_touched == int(np.diff(A.indptr).max())
+    L = LEARNERS["AdaGrad theorem"]
+    ck = CHECKPOINTS[CHECKPOINTS <= 600]
+    dense = rl.play(L, s, 600, seeds=range(2), checkpoints=ck, sparse=False)
+    sparse = rl.play(L, s, 600, seeds=range(2), checkpoints=ck)
+    assert sparse._game.sparse
+    assert_same(dense, sparse)
+
+
 def test_sparse_batches_chunks_and_continuations_equal_the_dense_loop():
     L, s = LEARNERS["AdaGrad theorem"], stream()
     grid = [L.replace(alpha=a) for a in (0.1, 0.4)]
