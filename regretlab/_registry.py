@@ -27,6 +27,7 @@ _LEARNER_TOUCH = {}
 _LEARNER_REFRESH = {}
 _STREAM_TOUCH = {}
 _PROJECT_TOUCHED = {}
+_SPARSE_KIND = {}  # learner spec class -> (exact, keeps_h)
 
 
 def _register(table, kind, spec_cls, fn):
@@ -100,23 +101,31 @@ def register_domain(spec_cls, project_fn, *, project_touched=None):
     return project_fn
 
 
-def register_sparse_learner(spec_cls, touch, refresh):
+def register_sparse_learner(spec_cls, touch, refresh, *, exact=True, keeps_h=True):
     r"""Let a learner play sparse streams at O(nnz) per round.
 
-    This is exact only for a learner whose untouched coordinates (g_{t,i} = 0) keep theta_i and
-    every per-coordinate state, and whose inverse step size H_{t,i} of an untouched coordinate is
-    a function of (its state, t) that does not decrease in t (so Gamma_{t,i} >= 0 there, which
-    the sparse form of :class:`regretlab.recorders.StepSizeGrowth` relies on): OGD, AdaGrad and
-    lazy Adam.  (Adam, RMSProp and AMSGrad decay v on every round, so their untouched
-    coordinates move; they play sparse streams through the dense loop.)
+    This needs a learner whose untouched coordinates (g_{t,i} = 0) keep theta_i, and whose
+    per-coordinate state after rounds of g_{t,i} = 0 is a function of (the state, the rounds
+    elapsed, t) that ``refresh`` computes in O(1): OGD, AdaGrad and lazy Adam (nothing moves but H),
+    RMSProp and Adam with beta1 = 0 (v decays by beta2 per round).  (Adam with beta1 > 0 and AMSGrad
+    move their untouched coordinates through m: they play sparse streams through the dense loop.)
 
     * ``touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m) -> (max_abs_step, beta1_t, alpha_t)``:
-      round t of the step for the touched coordinates i = IDX[k, j], j < m, with the per-trial
-      state Z advanced exactly as ``step`` does; its results must equal ``step``'s bit for bit.
-    * ``refresh(spec, P, k, S, Z, H, V, t, i)``: write H[k, i] and V[k, i] as ``step`` leaves
-      them after round t, for a coordinate not touched since its last update.  The loop calls it
-      for the touched coordinates with t - 1 before each round and for every coordinate at each
-      checkpoint, so that the state and the records equal the dense loop's there.
+      round t of the step for the touched coordinates i = IDX[k, j], j < m (whose state is current
+      at round t - 1), with the per-trial state Z advanced exactly as ``step`` does; its results
+      must equal ``step``'s bit for bit.
+    * ``refresh(spec, P, k, S, Z, H, V, t, i, last)``: bring coordinate i, whose state is current at
+      round ``last`` (<= t; 0: the start) and which no round in (last, t] touched, to round t: its
+      state S[k, :, i], H[k, i] and V[k, i] as ``step`` leaves them after round t (Z is at round t).
+      The loop calls it for the touched coordinates with t - 1 before each round and for every
+      coordinate at each checkpoint, so that the state and the records equal the dense loop's there.
+    * ``exact``: whether ``refresh`` reproduces the dense loop's rounding.  A catch-up by a power
+      (v beta2^j where the dense loop multiplies j times) is exact in real arithmetic and rounds
+      differently (relative differences of order j 1e-16): ``play(..., sparse=None)`` then keeps
+      the dense loop, and ``sparse=True`` chooses the catch-up.
+    * ``keeps_h``: whether H_{t,i} of an untouched coordinate never decreases in t (so Gamma_{t,i}
+      < 0 only where a round touched), which :class:`regretlab.recorders.StepSizeGrowth`'s sparse
+      form relies on; RMSProp's H decays with v, so a recording with that recorder plays dense.
     """
     if spec_cls not in _LEARNER_STEP:
         raise ValueError(f"register the step of {spec_cls.__name__} before its sparse form")
@@ -124,6 +133,7 @@ def register_sparse_learner(spec_cls, touch, refresh):
         raise ValueError(f"learner {spec_cls.__name__}: a sparse form needs both touch and refresh")
     _register(_LEARNER_TOUCH, "learner", spec_cls, touch)
     _register(_LEARNER_REFRESH, "learner", spec_cls, refresh)
+    _SPARSE_KIND[spec_cls] = (bool(exact), bool(keeps_h))
     return spec_cls
 
 
@@ -137,12 +147,15 @@ def is_registered(kind, spec):
 
 
 def sparse_support(lspec, sspec, dspec, recs, weighted):
-    """Why this game cannot play its rounds in O(nnz): a list of reasons, empty when it can."""
+    """(why not, exact): the reasons this game cannot play its rounds in O(nnz) (empty when it can),
+    and whether the sparse loop reproduces the dense loop's rounding."""
     why = []
     if type(sspec) not in _STREAM_TOUCH:
         why.append("the stream has no sparse rounds")
+    exact, keeps_h = _SPARSE_KIND.get(type(lspec), (True, True))
     if type(lspec) not in _LEARNER_TOUCH:
-        why.append("the learner's untouched coordinates move (only OGD, AdaGrad and lazy Adam keep them)")
+        why.append("the learner's untouched coordinates move (OGD, AdaGrad, lazy Adam, RMSProp and Adam with "
+                   "beta1 = 0 keep them)")
     if weighted:
         why.append("the projection is weighted")
     if type(dspec) not in _PROJECT_TOUCHED:
@@ -151,7 +164,10 @@ def sparse_support(lspec, sspec, dspec, recs, weighted):
         info = _RECORDERS.get(type(r))
         if info is not None and not info.sparse:
             why.append(f"the recorder {type(r).__name__} has no sparse form")
-    return why
+        elif info is not None and info.needs_keeps_h and not keeps_h:
+            why.append(f"the recorder {type(r).__name__} needs the H of untouched coordinates not to decrease, "
+                       "and this learner's decays (record without it, e.g. record=\"regret\")")
+    return why, exact
 
 
 # --- the stubs the engine calls --------------------------------------------------------
@@ -172,8 +188,8 @@ def learner_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
     return _LEARNER_TOUCH[type(spec)](spec, P, k, S, Z, X, G, H, V, t, IDX, m)
 
 
-def learner_refresh(spec, P, k, S, Z, H, V, t, i):
-    return _LEARNER_REFRESH[type(spec)](spec, P, k, S, Z, H, V, t, i)
+def learner_refresh(spec, P, k, S, Z, H, V, t, i, last):
+    return _LEARNER_REFRESH[type(spec)](spec, P, k, S, Z, H, V, t, i, last)
 
 
 def stream_touch(spec, seed, t, X, k, G, SUFF, IDX):
@@ -190,7 +206,7 @@ def _learner_touch_typed(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
 
 
 @overload(learner_refresh, jit_options=JIT_OPTIONS, inline="always")
-def _learner_refresh_typed(spec, P, k, S, Z, H, V, t, i):
+def _learner_refresh_typed(spec, P, k, S, Z, H, V, t, i, last):
     return _lookup(_LEARNER_REFRESH, spec)
 
 
@@ -225,8 +241,9 @@ class RecorderInfo:
     """What the engine needs to know of a registered recorder spec class (see :func:`register_recorder`)."""
 
     def __init__(self, spec_cls, fields, n_acc, coords, coord_start, final, observe, after_step, snapshot,
-                 sparse=False, observe_touched=None, after_step_touched=None, sync=None):
+                 sparse=False, observe_touched=None, after_step_touched=None, sync=None, needs_keeps_h=False):
         self.sparse = bool(sparse)
+        self.needs_keeps_h = bool(needs_keeps_h)
         self.observe_touched = observe_touched or _keep_observe_touched
         self.after_step_touched = after_step_touched or _keep_after_step_touched
         self.sync = sync or _keep_sync
@@ -266,7 +283,7 @@ def _keep_sync(spec, a, C, k, X, H, V, IDX, m):
 
 def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_start=None, final=None,
                       observe=None, after_step=None, sparse=None, observe_touched=None, after_step_touched=None,
-                      sync=None):
+                      sync=None, needs_keeps_h=False):
     r"""Register a recorder: statistics accumulated in the compiled loop and written at each checkpoint.
 
     The engine calls a recorder's three functions without knowing what they compute; a bound
@@ -318,6 +335,9 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
         ``sync(spec, a, C, k, X, H, V, IDX, m) -> a``, at each checkpoint of a sparse game (after
         round t), once the state of every coordinate was brought up to date (O(d) there is fine);
         IDX[k, :m] are the coordinates round t touched.
+    needs_keeps_h : bool
+        Whether the sparse form assumes that H of an untouched coordinate never decreases (see
+        :func:`register_sparse_learner`); games of a learner whose H decays then play dense.
     """
     if not (isinstance(spec_cls, type) and issubclass(spec_cls, tuple) and hasattr(spec_cls, "_fields")):
         raise ValueError(f"recorder spec must be a NamedTuple class, got {spec_cls!r}")
@@ -348,7 +368,7 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
             raise ValueError(f"recorder {spec_cls.__name__}: sparse=True needs {what} (it has {what[:-8]})")
     _RECORDERS[spec_cls] = RecorderInfo(spec_cls, fields, n_acc, coords, coord_start, final,
                                         observe or _keep_observe, after_step or _keep_after_step, snapshot,
-                                        sparse, observe_touched, after_step_touched, sync)
+                                        sparse, observe_touched, after_step_touched, sync, needs_keeps_h)
     return spec_cls
 
 

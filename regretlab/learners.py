@@ -32,7 +32,7 @@ import numpy as np
 from . import _validate as V
 from ._jit import inline as _inline
 from ._jit import njit
-from ._registry import register_learner
+from ._registry import register_learner, register_sparse_learner
 
 THEOREM, CONSTANT = 0, 1
 #: the smallest normal double; running powers below it are flushed to 0 (see the module docstring)
@@ -110,6 +110,11 @@ class Learner:
     def _spec(self):
         raise NotImplementedError
 
+    def _sparse_blocker(self):
+        """Why these hyperparameters keep sparse streams in the dense loop (None: they do not); what the
+        spec's type decides is in its sparse registration (``regretlab._registry.register_sparse_learner``)."""
+        return None
+
     def hyperparameters(self):
         """The hyperparameters as a dict (after defaults were resolved)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -159,6 +164,18 @@ def _common(obj, where):
 def _flush(z):
     """A running power z >= 0, or 0 once it is subnormal (z < TINY)."""
     return z if z >= TINY else 0.0
+
+
+@njit
+def _decay(beta2, j):
+    """(the factor of v after j rounds with g = 0, whether m survives them): (1, 1) for j = 0; beta2, as
+    the dense loop's one product, for j = 1; beta2^j by ``pow`` for j > 1, which rounds differently from
+    the dense loop's j products (a relative difference of order j 1e-16)."""
+    if j == 0:
+        return 1.0, 1.0
+    if j == 1:
+        return beta2, 0.0
+    return math.pow(beta2, j), 0.0
 
 
 @njit
@@ -289,9 +306,10 @@ def _specialise(base, make_step, compiled, runtime=None):
     before issue 13 paid it with bias_correction="none", about 100 ns).  So the steps read the
     per-trial state into locals before branching on a mode, compiled or runtime.
 
-    ``make_step(**modes)`` returns the step, or ``(step, touch, refresh)`` for a mode that can play
-    sparse rounds in O(nnz) (see :func:`regretlab._registry.register_sparse_learner`): OGD, AdaGrad
-    and lazy Adam, whose dense and sparse forms share one per-coordinate update.
+    ``make_step(**modes)`` returns the step, or ``(step, touch, refresh[, options])`` for a mode that
+    can play sparse rounds in O(nnz) (see :func:`regretlab._registry.register_sparse_learner`, which
+    takes the options): OGD, AdaGrad, Adam (lazy, or with beta1 = 0) and RMSProp, whose dense and
+    sparse forms share one per-coordinate update.
 
     The classes are module attributes created at import, so a kernel cached on disk unpickles them.
     """
@@ -307,9 +325,10 @@ def _specialise(base, make_step, compiled, runtime=None):
         cls.__module__ = __name__
         cls.__qualname__ = cls_name
         globals()[cls_name] = cls
-        made = make_step(**modes)  # the step, or (step, touch, refresh) with its sparse form
+        made = make_step(**modes)  # the step, or (step, touch, refresh[, options]) with its sparse form
         if isinstance(made, tuple):
-            register_learner(cls, made[0], touch=made[1], refresh=made[2])
+            register_learner(cls, made[0])
+            register_sparse_learner(cls, made[1], made[2], **(made[3] if len(made) > 3 else {}))
         else:
             register_learner(cls, made)
         for rvalues in itertools.product(*runtime.values()):
@@ -396,26 +415,52 @@ def _make_adam_step(schedule, lazy, eps_hat):
                 big = a
         return big, b1t, alpha_t
 
-    if lazy == 0:
-        return _adam_step
-
     def _adam_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
         b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale = _round(spec, P, k, Z, t)
         big = 0.0
         for j in range(m):
             i = IDX[k, j]
             g = G[k, i]
-            if g == 0.0:
+            if lazy == 1 and g == 0.0:
                 continue
             a = _coordinate(S, X, H, V, k, i, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale)
             if a > big:
                 big = a
         return big, b1t, alpha_t
 
-    def _adam_refresh(spec, P, k, S, Z, H, V, t, i):
-        return  # lazy: an untouched coordinate keeps m, v, theta, H and V
+    if lazy == 1:
+        def _adam_refresh(spec, P, k, S, Z, H, V, t, i, last):
+            return  # lazy: an untouched coordinate keeps m, v, theta, H and V
 
-    return _adam_step, _adam_touch, _adam_refresh
+        return _adam_step, _adam_touch, _adam_refresh
+
+    @_inline
+    def _scalars(spec, P, k, Z, t):
+        """c2, alpha_t and sqrt(c2) of round t from the running powers Z (already at round t)."""
+        c2 = 1.0 - Z[k, sx.beta2_pow] * min(abs(spec.bias - 1), 1)  # as _round: 1 - beta2^t, 1 with bias "none"
+        alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
+        return c2, alpha_t, math.sqrt(c2)
+
+    def _adam_refresh(spec, P, k, S, Z, H, V, t, i, last):
+        # beta1 = 0 (Adam._sparse_blocker): after a round with g = 0, m = 0 m + (1 - 0) 0 = 0 and the step
+        # is 0; v = beta2 v + 0 per round, so after j = t - last rounds v beta2^j (one product when j = 1,
+        # as the dense loop; a power when j > 1, which rounds differently: not exact)
+        beta2 = P[k, px.beta2]
+        eps = P[k, px.eps]
+        f, keep = _decay(beta2, t - last)
+        v = S[k, sx.v, i] * f
+        S[k, sx.m, i] = S[k, sx.m, i] * keep  # 0 after a round with g = 0 (0 * m may be -0: + 0.0 makes it 0)
+        S[k, sx.m, i] += 0.0
+        S[k, sx.v, i] = v
+        c2, alpha_t, sc2 = _scalars(spec, P, k, Z, t)
+        vhat = v / c2
+        if eps_hat == 0:
+            H[k, i] = (math.sqrt(vhat) + eps) / alpha_t
+        else:
+            H[k, i] = (math.sqrt(v) + eps) / (alpha_t * sc2)
+        V[k, i] = vhat
+
+    return _adam_step, _adam_touch, _adam_refresh, dict(exact=False, keeps_h=False)
 
 
 _ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, dict(schedule=(THEOREM, CONSTANT), lazy=(0, 1), eps_hat=(0, 1)),
@@ -500,6 +545,12 @@ class Adam(Learner):
     def _spec(self):
         return _ADAM_SPECS[(_SCHEDULES[self.schedule], int(self.lazy), _EPS_MODE[self.eps_mode],
                             _BIAS[self.bias_correction])]
+
+    def _sparse_blocker(self):
+        if not self.lazy and self.beta1 != 0.0:
+            return (f"Adam with beta1 = {self.beta1} moves its untouched coordinates through m (beta1 = 0 or "
+                    "lazy=True plays sparse rounds)")
+        return None
 
 
 # =============================================================== AMSGrad
@@ -726,7 +777,7 @@ def _make_adagrad_step(schedule):
                 big = s
         return big, 0.0, alpha_t
 
-    def _adagrad_refresh(spec, P, k, S, Z, H, V, t, i):
+    def _adagrad_refresh(spec, P, k, S, Z, H, V, t, i, last):
         # an untouched round adds g^2 = 0: sum_g2 and theta stay, H = (delta + sqrt(n)) / alpha_t
         n = S[k, sx.sum_g2, i]
         H[k, i] = (P[k, px.delta] + math.sqrt(n)) / _alpha_t(schedule, P[k, px.alpha], t)
@@ -769,6 +820,18 @@ class AdaGrad(Learner):
 def _make_rmsprop_step(schedule):
     px, sx = _layout(RMSPropParams, RMSPropState, ('v',))
 
+    @_inline
+    def _coordinate(S, X, G, H, V, k, i, alpha_t, beta2, eps):
+        g = G[k, i]
+        v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
+        S[k, sx.v, i] = v
+        den = math.sqrt(v) + eps
+        step = alpha_t * g / den if den > 0.0 else 0.0
+        H[k, i] = den / alpha_t
+        V[k, i] = v
+        X[k, i] -= step
+        return abs(step)
+
     def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
         beta2 = P[k, px.beta2]
@@ -776,20 +839,32 @@ def _make_rmsprop_step(schedule):
         alpha_t = _alpha_t(schedule, alpha, t)
         big = 0.0
         for i in range(X.shape[1]):
-            g = G[k, i]
-            v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
-            S[k, sx.v, i] = v
-            den = math.sqrt(v) + eps
-            step = alpha_t * g / den if den > 0.0 else 0.0
-            H[k, i] = den / alpha_t
-            V[k, i] = v
-            X[k, i] -= step
-            s = abs(step)
+            s = _coordinate(S, X, G, H, V, k, i, alpha_t, beta2, eps)
             if s > big:
                 big = s
         return big, 0.0, alpha_t
 
-    return _rmsprop_step
+    def _rmsprop_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+        alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
+        beta2 = P[k, px.beta2]
+        eps = P[k, px.eps]
+        big = 0.0
+        for j in range(m):
+            s = _coordinate(S, X, G, H, V, k, IDX[k, j], alpha_t, beta2, eps)
+            if s > big:
+                big = s
+        return big, 0.0, alpha_t
+
+    def _rmsprop_refresh(spec, P, k, S, Z, H, V, t, i, last):
+        # a round with g = 0: v = beta2 v + 0 and no step; after j = t - last of them v beta2^j (the
+        # dense loop's product when j = 1, a power when j > 1: exact in real arithmetic only)
+        f, keep = _decay(P[k, px.beta2], t - last)
+        v = S[k, sx.v, i] * f
+        S[k, sx.v, i] = v
+        H[k, i] = (math.sqrt(v) + P[k, px.eps]) / _alpha_t(schedule, P[k, px.alpha], t)
+        V[k, i] = v
+
+    return _rmsprop_step, _rmsprop_touch, _rmsprop_refresh, dict(exact=False, keeps_h=False)
 
 
 _RMSPROP_SPECS = _specialise("_RMSPropSpec", _make_rmsprop_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -854,7 +929,7 @@ def _make_ogd_step(schedule):
                 big = s
         return big, 0.0, alpha_t
 
-    def _ogd_refresh(spec, P, k, S, Z, H, V, t, i):
+    def _ogd_refresh(spec, P, k, S, Z, H, V, t, i, last):
         H[k, i] = 1.0 / _alpha_t(schedule, P[k, px.alpha], t)  # an untouched coordinate does not move
 
     return _ogd_step, _ogd_touch, _ogd_refresh

@@ -276,7 +276,7 @@ def _ss_snapshot(spec, a, C, k, X, V, out, c):
 register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=5,
                   coords=("h_prev",), after_step=_ss_after_step, snapshot=_ss_snapshot,
                   sparse=True, observe_touched=_ss_observe_touched, after_step_touched=_ss_after_step_touched,
-                  sync=_ss_sync)
+                  sync=_ss_sync, needs_keeps_h=True)
 
 
 # ------------------------------------------------------------------ the lemmas of the proof

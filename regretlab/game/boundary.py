@@ -162,9 +162,12 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
         touches only the coordinates a round's gradient touches and brings the others up to date
         at checkpoints.  Exact (the records and the state equal the dense loop's; lazy Adam's
         ``sum_beta1_h`` to 1e-13) for the learners whose untouched coordinates stay put: OGD,
-        AdaGrad and lazy Adam, on a box or R^d with the built-in recorders.
-        None (default): whenever the game allows it; True: raise a ValueError naming what does
-        not allow it; False: the dense loop, O(d) per round.
+        AdaGrad and lazy Adam, on a box or R^d with the built-in recorders.  RMSProp and Adam with
+        beta1 = 0 catch v up by a power of beta2 (to 1e-13 of the dense loop, which multiplies
+        round by round), with ``sparse=True`` and a recording without ``StepSizeGrowth`` (their H
+        decays between touches).  None (default): whenever the game allows it with the dense
+        loop's rounding; True: whenever it can at all, else a ValueError naming what does not
+        allow it; False: the dense loop, O(d) per round.
 
     Returns
     -------
@@ -218,19 +221,22 @@ def _rows(a, rows):
     return np.array(a[rows])
 
 
-def _sparse_mode(sparse, learner, stream, recorders):
-    """Whether a game plays its rounds in O(nnz): ``sparse`` None (when it can), True (it must) or False."""
+def _sparse_mode(sparse, learners, stream, recorders):
+    """Whether a game plays its rounds in O(nnz): ``sparse`` None (when it can, with the dense loop's
+    rounding), True (when it can at all; else a ValueError naming why) or False."""
     if sparse is not None and not isinstance(sparse, (bool, np.bool_)):
         raise ValueError(f"sparse must be None (automatic), True or False, got {sparse!r}")
     if sparse is not None and not sparse:
         return False
-    why = sparse_support(learner._spec(), stream._spec(), stream.domain._spec(), recorders,
-                         bool(learner.weighted_projection))
+    L0 = learners[0]
+    why, exact = sparse_support(L0._spec(), stream._spec(), stream.domain._spec(), recorders,
+                                bool(L0.weighted_projection))
+    why += [w for w in dict.fromkeys(L._sparse_blocker() for L in learners) if w]
     if stream.max_touched is None and not why:
         why = ["the stream does not say how many coordinates a round touches (its max_touched)"]
     if sparse and why:
-        raise ValueError(f"sparse=True: {learner!r} on {stream!r} cannot play in O(nnz) per round: {'; '.join(why)}")
-    return not why
+        raise ValueError(f"sparse=True: {L0!r} on {stream!r} cannot play in O(nnz) per round: {'; '.join(why)}")
+    return not why and (exact or bool(sparse))
 
 
 class Game:
@@ -274,10 +280,12 @@ class Game:
             coords=tuple(coords),
             touched=np.zeros((n, 0), dtype=np.int64),
             n_touched=np.zeros(n, dtype=np.int64),
+            last=np.zeros((n, 0), dtype=np.int64),
         )
-        self.sparse = _sparse_mode(sparse, L0, stream, self.recorders)
+        self.sparse = _sparse_mode(sparse, self.learners, stream, self.recorders)
         if self.sparse:
-            self.st = self.st._replace(touched=np.zeros((n, stream.max_touched), dtype=np.int64))
+            self.st = self.st._replace(touched=np.zeros((n, stream.max_touched), dtype=np.int64),
+                                       last=np.zeros((n, d), dtype=np.int64))
         self.t = 1  # the next round to play
 
     @property

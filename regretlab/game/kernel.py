@@ -45,6 +45,7 @@ class State(NamedTuple):
     coords: tuple  # per recorder: (n, n_coords, d) per-coordinate rows
     touched: np.ndarray  # (n, max_touched) a sparse game's coordinates touched at round t - 1 ((n, 0) dense)
     n_touched: np.ndarray  # (n,) how many (int64)
+    last: np.ndarray  # (n, d) a sparse game's round at which each coordinate's state is current ((n, 0) dense)
 
 
 class Records(NamedTuple):
@@ -158,6 +159,7 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
     RC = st.coords
     IDX = st.touched
     NT = st.n_touched
+    LAST = st.last
     t = t0
     for k in range(n):
         seed = seeds[k]
@@ -189,7 +191,8 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
                 loss_sum += loss
                 if t > 1:
                     for j in range(m):
-                        learner_refresh(lspec, P, k, S, Z, H, V, t - 1, IDX[k, j])
+                        i = IDX[k, j]
+                        learner_refresh(lspec, P, k, S, Z, H, V, t - 1, i, LAST[k, i])
                 accs = observe_touched_all(recs, accs, RC, k, t, X, G, H, IDX, m)
                 big, b1t, alpha_t = learner_touch(lspec, P, k, S, Z, X, G, H, V, t, IDX, m)
                 if not math.isfinite(big):
@@ -201,9 +204,12 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
                     return t
                 accs = after_step_touched_all(recs, accs, RC, k, t, X, H, V, big, b1t, alpha_t, IDX, m)
                 project_touched(dspec, X, k, IDX, m)
+                for j in range(m):
+                    LAST[k, IDX[k, j]] = t
                 t += 1
             for i in range(d):
-                learner_refresh(lspec, P, k, S, Z, H, V, t - 1, i)
+                learner_refresh(lspec, P, k, S, Z, H, V, t - 1, i, LAST[k, i])
+                LAST[k, i] = t - 1
             accs = sync_all(recs, accs, RC, k, X, H, V, IDX, NT[k])
             st.loss[k] = loss_sum
             store_all(recs, st.acc, k, accs)

@@ -101,6 +101,33 @@ def test_sparse_csr_data_rows_equal_the_dense_loop():
     assert_same(dense, sparse)
 
 
+@pytest.mark.parametrize("L", [rl.RMSProp(alpha=0.05, beta2=0.9, schedule="theorem"),
+                               rl.Adam(alpha=0.05, beta1=0.0, beta2=0.99, eps_mode="hat", schedule="constant")],
+                         ids=["RMSProp", "Adam beta1=0"])
+def test_decaying_v_is_caught_up_by_a_power_when_asked(L):
+    """RMSProp and Adam with beta1 = 0: an untouched coordinate's v decays by beta2 per round and its
+    m is 0, so the catch-up is v beta2^j.  The dense loop multiplies j times, which rounds
+    differently: the automatic mode keeps the dense loop, sparse=True agrees with it to 1e-13.  Their
+    H decays, so StepSizeGrowth (Gamma counts) needs the dense loop; the preconditioner's
+    sum_i sqrt(v_hat) is read at checkpoints, after the catch-up."""
+    s = stream()
+    rec = (rl.recorders.Preconditioner(),)
+    assert _mode(L, s, record=rec) is False and _mode(L, s, record=rec, sparse=True) is True
+    with pytest.raises(ValueError, match="StepSizeGrowth needs the H of untouched coordinates"):
+        rl.play(L, s, 10, sparse=True)
+    dense = rl.play(L, s, T, seeds=range(3), checkpoints=CHECKPOINTS, record=rec, sparse=False)
+    sparse = rl.play(L, s, T, seeds=range(3), checkpoints=CHECKPOINTS, record=rec, sparse=True)
+    for x, y, what in ((dense.regret, sparse.regret, "regret"), (dense.theta_path, sparse.theta_path, "theta"),
+                       (dense.records["sum_sqrt_vhat"], sparse.records["sum_sqrt_vhat"], "sum_sqrt_vhat"),
+                       (dense._game.st.slots, sparse._game.st.slots, "state"),
+                       (dense._game.st.inv_step, sparse._game.st.inv_step, "H")):
+        np.testing.assert_allclose(y, x, rtol=1e-13, atol=1e-13, err_msg=what)
+    assert not np.array_equal(dense._game.st.slots, sparse._game.st.slots)  # the power does round differently
+    # Adam with beta1 > 0 moves its untouched coordinates (m decays, not to 0): the dense loop only
+    with pytest.raises(ValueError, match="moves its untouched coordinates through m"):
+        rl.play(rl.Adam(beta1=0.9), s, 10, record=rec, sparse=True)
+
+
 def test_sparse_batches_chunks_and_continuations_equal_the_dense_loop():
     L, s = LEARNERS["AdaGrad theorem"], stream()
     grid = [L.replace(alpha=a) for a in (0.1, 0.4)]
@@ -154,16 +181,17 @@ def test_automatic_mode_chooses_the_sparse_loop_only_where_it_is_exact():
     assert _mode(rl.AdaGrad(), s) and _mode(rl.OGD(), s) and _mode(rl.Adam(lazy=True), s)
     assert _mode(rl.AdaGrad(), s, record=rl.recorders.REGRET)
     assert _mode(rl.AdaGrad(), s, sparse=False) is False
-    # dense Adam, RMSProp and AMSGrad decay v on untouched coordinates; a weighted projection
-    # and a recorder without a sparse form need the dense loop; so does a dense stream
-    for L in (rl.Adam(), rl.RMSProp(), rl.AMSGrad(), rl.AdaMax()):
+    # Adam (beta1 > 0) and AMSGrad move untouched coordinates through m; RMSProp's catch-up is not
+    # the dense loop's rounding; a weighted projection and a recorder without a sparse form need the
+    # dense loop; so does a dense stream
+    for L in (rl.Adam(), rl.RMSProp(), rl.AMSGrad(), rl.AdaMax(), rl.Adam(beta1=0.0)):
         assert _mode(L, s) is False
     assert _mode(rl.AdaGrad(), s, record=(Plain(),)) is False
     assert _mode(rl.AdaGrad(), rl.streams.random_sign(d=3)) is False
 
 
 @pytest.mark.parametrize("learner, s, record, needle", [
-    (rl.Adam(), stream(), rl.recorders.BOUNDS, "untouched coordinates move"),
+    (rl.AdaMax(), stream(), rl.recorders.BOUNDS, "untouched coordinates move"),
     (rl.AdaGrad(), rl.streams.random_sign(d=3), rl.recorders.BOUNDS, "no sparse rounds"),
     (rl.AdaGrad(), stream(), (Plain(),), "Plain has no sparse form"),
     (rl.AMSGrad(), stream(), rl.recorders.BOUNDS, "weighted"),
