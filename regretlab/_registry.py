@@ -27,7 +27,9 @@ _LEARNER_TOUCH = {}
 _LEARNER_REFRESH = {}
 _STREAM_TOUCH = {}
 _PROJECT_TOUCHED = {}
-_SPARSE_KIND = {}  # learner spec class -> (exact, keeps_h)
+_SPARSE_KIND = {}  # learner spec class -> (exact, untouched_h)
+#: what a sparse learner promises about H_{t,i} of a coordinate no round touches (register_sparse_learner)
+UNTOUCHED_H = ("constant", "nondecreasing", "any")
 
 
 def _register(table, kind, spec_cls, fn):
@@ -101,7 +103,7 @@ def register_domain(spec_cls, project_fn, *, project_touched=None):
     return project_fn
 
 
-def register_sparse_learner(spec_cls, touch, refresh, *, exact=True, keeps_h=True):
+def register_sparse_learner(spec_cls, touch, refresh, *, exact=True, untouched_h="any"):
     r"""Let a learner play sparse streams at O(nnz) per round.
 
     This needs a learner whose untouched coordinates (g_{t,i} = 0) keep theta_i, and whose
@@ -117,15 +119,24 @@ def register_sparse_learner(spec_cls, touch, refresh, *, exact=True, keeps_h=Tru
     * ``refresh(spec, P, k, S, Z, H, V, t, i, last)``: bring coordinate i, whose state is current at
       round ``last`` (<= t; 0: the start) and which no round in (last, t] touched, to round t: its
       state S[k, :, i], H[k, i] and V[k, i] as ``step`` leaves them after round t (Z is at round t).
-      The loop calls it for the touched coordinates with t - 1 before each round and for every
-      coordinate at each checkpoint, so that the state and the records equal the dense loop's there.
+      The loop calls it for the touched coordinates with t - 1 before each round from the second
+      on, and for every coordinate at each checkpoint, so that the state and the records equal
+      the dense loop's there.
     * ``exact``: whether ``refresh`` reproduces the dense loop's rounding.  A catch-up by a power
       (v beta2^j where the dense loop multiplies j times) is exact in real arithmetic and rounds
       differently (relative differences of order j 1e-16): ``play(..., sparse=None)`` then keeps
       the dense loop, and ``sparse=True`` chooses the catch-up.
-    * ``keeps_h``: whether H_{t,i} of an untouched coordinate never decreases in t (so Gamma_{t,i}
-      < 0 only where a round touched), which :class:`regretlab.recorders.StepSizeGrowth`'s sparse
-      form relies on; RMSProp's H decays with v, so a recording with that recorder plays dense.
+    * ``untouched_h``: what H_{t,i} of an untouched coordinate does as t grows.  ``"constant"``: it
+      does not change (lazy Adam); ``"nondecreasing"``: it may grow, and then the learner's beta1_t
+      must be 0 at every round (OGD, AdaGrad: H = (delta + sqrt(sum g^2)) / alpha_t); ``"any"`` (the
+      default): it may decrease (RMSProp's H decays with v).  The sparse form of
+      :class:`regretlab.recorders.StepSizeGrowth` needs "constant" or "nondecreasing": it counts
+      Gamma_{t,i} < 0 only where a round touched, and it carries sum_i H_{t,i} (for
+      sum_t beta1_t sum_i H_{t,i}) by the touched coordinates' changes; with "any" a recording
+      with that recorder plays dense.
+
+    The functions must use exactly these parameter names (Numba checks them when it compiles the
+    loop).
     """
     if spec_cls not in _LEARNER_STEP:
         raise ValueError(f"register the step of {spec_cls.__name__} before its sparse form")
@@ -133,7 +144,10 @@ def register_sparse_learner(spec_cls, touch, refresh, *, exact=True, keeps_h=Tru
         raise ValueError(f"learner {spec_cls.__name__}: a sparse form needs both touch and refresh")
     _register(_LEARNER_TOUCH, "learner", spec_cls, touch)
     _register(_LEARNER_REFRESH, "learner", spec_cls, refresh)
-    _SPARSE_KIND[spec_cls] = (bool(exact), bool(keeps_h))
+    if untouched_h not in UNTOUCHED_H:
+        raise ValueError(f"learner {spec_cls.__name__}: untouched_h must be one of {UNTOUCHED_H}, "
+                         f"got {untouched_h!r}")
+    _SPARSE_KIND[spec_cls] = (bool(exact), untouched_h)
     return spec_cls
 
 
@@ -152,7 +166,7 @@ def sparse_support(lspec, sspec, dspec, recs, weighted):
     why = []
     if type(sspec) not in _STREAM_TOUCH:
         why.append("the stream has no sparse rounds")
-    exact, keeps_h = _SPARSE_KIND.get(type(lspec), (True, True))
+    exact, untouched_h = _SPARSE_KIND.get(type(lspec), (True, "any"))
     if type(lspec) not in _LEARNER_TOUCH:
         why.append("the learner's untouched coordinates move (OGD, AdaGrad, lazy Adam, RMSProp and Adam with "
                    "beta1 = 0 keep them)")
@@ -164,9 +178,9 @@ def sparse_support(lspec, sspec, dspec, recs, weighted):
         info = _RECORDERS.get(type(r))
         if info is not None and not info.sparse:
             why.append(f"the recorder {type(r).__name__} has no sparse form")
-        elif info is not None and info.needs_keeps_h and not keeps_h:
+        elif info is not None and info.needs_monotone_h and untouched_h == "any":
             why.append(f"the recorder {type(r).__name__} needs the H of untouched coordinates not to decrease, "
-                       "and this learner's decays (record without it, e.g. record=\"regret\")")
+                       "and this learner's may (record without it, e.g. record=\"regret\")")
     return why, exact
 
 
@@ -241,9 +255,9 @@ class RecorderInfo:
     """What the engine needs to know of a registered recorder spec class (see :func:`register_recorder`)."""
 
     def __init__(self, spec_cls, fields, n_acc, coords, coord_start, final, observe, after_step, snapshot,
-                 sparse=False, observe_touched=None, after_step_touched=None, sync=None, needs_keeps_h=False):
+                 sparse=False, observe_touched=None, after_step_touched=None, sync=None, needs_monotone_h=False):
         self.sparse = bool(sparse)
-        self.needs_keeps_h = bool(needs_keeps_h)
+        self.needs_monotone_h = bool(needs_monotone_h)
         self.observe_touched = observe_touched or _keep_observe_touched
         self.after_step_touched = after_step_touched or _keep_after_step_touched
         self.sync = sync or _keep_sync
@@ -283,7 +297,7 @@ def _keep_sync(spec, a, C, k, X, H, V, IDX, m):
 
 def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_start=None, final=None,
                       observe=None, after_step=None, sparse=None, observe_touched=None, after_step_touched=None,
-                      sync=None, needs_keeps_h=False):
+                      sync=None, needs_monotone_h=False):
     r"""Register a recorder: statistics accumulated in the compiled loop and written at each checkpoint.
 
     The engine calls a recorder's three functions without knowing what they compute; a bound
@@ -335,9 +349,10 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
         ``sync(spec, a, C, k, X, H, V, IDX, m) -> a``, at each checkpoint of a sparse game (after
         round t), once the state of every coordinate was brought up to date (O(d) there is fine);
         IDX[k, :m] are the coordinates round t touched.
-    needs_keeps_h : bool
-        Whether the sparse form assumes that H of an untouched coordinate never decreases (see
-        :func:`register_sparse_learner`); games of a learner whose H decays then play dense.
+    needs_monotone_h : bool
+        Whether the sparse form assumes what a learner's ``untouched_h="constant"`` or
+        ``"nondecreasing"`` promises (see :func:`register_sparse_learner`); games of a learner with
+        ``untouched_h="any"`` then play dense.
     """
     if not (isinstance(spec_cls, type) and issubclass(spec_cls, tuple) and hasattr(spec_cls, "_fields")):
         raise ValueError(f"recorder spec must be a NamedTuple class, got {spec_cls!r}")
@@ -368,7 +383,7 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
             raise ValueError(f"recorder {spec_cls.__name__}: sparse=True needs {what} (it has {what[:-8]})")
     _RECORDERS[spec_cls] = RecorderInfo(spec_cls, fields, n_acc, coords, coord_start, final,
                                         observe or _keep_observe, after_step or _keep_after_step, snapshot,
-                                        sparse, observe_touched, after_step_touched, sync, needs_keeps_h)
+                                        sparse, observe_touched, after_step_touched, sync, needs_monotone_h)
     return spec_cls
 
 

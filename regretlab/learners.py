@@ -432,7 +432,7 @@ def _make_adam_step(schedule, lazy, eps_hat):
         def _adam_refresh(spec, P, k, S, Z, H, V, t, i, last):
             return  # lazy: an untouched coordinate keeps m, v, theta, H and V
 
-        return _adam_step, _adam_touch, _adam_refresh
+        return _adam_step, _adam_touch, _adam_refresh, dict(untouched_h="constant")
 
     @_inline
     def _scalars(spec, P, k, Z, t):
@@ -460,7 +460,7 @@ def _make_adam_step(schedule, lazy, eps_hat):
             H[k, i] = (math.sqrt(v) + eps) / (alpha_t * sc2)
         V[k, i] = vhat
 
-    return _adam_step, _adam_touch, _adam_refresh, dict(exact=False, keeps_h=False)
+    return _adam_step, _adam_touch, _adam_refresh, dict(exact=False, untouched_h="any")
 
 
 _ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, dict(schedule=(THEOREM, CONSTANT), lazy=(0, 1), eps_hat=(0, 1)),
@@ -783,7 +783,7 @@ def _make_adagrad_step(schedule):
         H[k, i] = (P[k, px.delta] + math.sqrt(n)) / _alpha_t(schedule, P[k, px.alpha], t)
         V[k, i] = n
 
-    return _adagrad_step, _adagrad_touch, _adagrad_refresh
+    return _adagrad_step, _adagrad_touch, _adagrad_refresh, dict(untouched_h="nondecreasing")  # beta1_t = 0
 
 
 _ADAGRAD_SPECS = _specialise("_AdaGradSpec", _make_adagrad_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -864,7 +864,7 @@ def _make_rmsprop_step(schedule):
         H[k, i] = (math.sqrt(v) + P[k, px.eps]) / _alpha_t(schedule, P[k, px.alpha], t)
         V[k, i] = v
 
-    return _rmsprop_step, _rmsprop_touch, _rmsprop_refresh, dict(exact=False, keeps_h=False)
+    return _rmsprop_step, _rmsprop_touch, _rmsprop_refresh, dict(exact=False, untouched_h="any")
 
 
 _RMSPROP_SPECS = _specialise("_RMSPropSpec", _make_rmsprop_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -932,7 +932,7 @@ def _make_ogd_step(schedule):
     def _ogd_refresh(spec, P, k, S, Z, H, V, t, i, last):
         H[k, i] = 1.0 / _alpha_t(schedule, P[k, px.alpha], t)  # an untouched coordinate does not move
 
-    return _ogd_step, _ogd_touch, _ogd_refresh
+    return _ogd_step, _ogd_touch, _ogd_refresh, dict(untouched_h="nondecreasing")  # beta1_t = 0
 
 
 _OGD_SPECS = _specialise("_OGDSpec", _make_ogd_step, dict(schedule=(THEOREM, CONSTANT)))

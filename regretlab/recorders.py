@@ -199,7 +199,7 @@ class StepSizeGrowth(NamedTuple):
 
 
 def _ss_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
-    gneg, firstneg, sumb1h, maxstep, sb_rows = a
+    gneg, firstneg, sumb1h, maxstep, _, _ = a
     if step > maxstep:
         maxstep = step
     neg = 0
@@ -215,55 +215,71 @@ def _ss_after_step(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t):
             firstneg = t
         gneg += neg
     sumb1h += beta1_t * sb
-    return (gneg, firstneg, sumb1h, maxstep, sb_rows)
+    return (gneg, firstneg, sumb1h, maxstep, sb, 0.0)
 
 
-# The sparse form.  A learner of ``register_sparse_learner`` never lowers the H of a coordinate it
-# does not touch, so Gamma_{t,i} < 0 only where round t touched; the row h_prev is kept at H_{t-1}
-# for the touched coordinates (the loop refreshes H there first).  sum_t beta1_t sum_i H_{t,i}
-# needs every coordinate's H: the fifth accumulator carries sum_i h_prev_i, updated by the touched
-# differences and recomputed exactly (as the dense loop sums it) at each checkpoint.  That is
-# sum_i H_{t,i} when the untouched coordinates' H stays constant, which the learners with
-# beta1_t != 0 guarantee (lazy Adam); the others (OGD, AdaGrad) have beta1_t = 0, so the term adds 0.
+# The sparse form.  A learner of ``register_sparse_learner`` with untouched_h "constant" or
+# "nondecreasing" never lowers the H of a coordinate it does not touch, so Gamma_{t,i} < 0 only where
+# round t touched; the row h_prev is kept at H_{t-1} for the touched coordinates (the loop refreshes
+# H there first).  sum_t beta1_t sum_i H_{t,i} needs every coordinate's H: the fifth and sixth
+# accumulators carry sum_i h_prev_i as a compensated (Neumaier) sum of the touched coordinates' old
+# values (subtracted) and new ones (added: their difference would round), and the
+# sum is recomputed as the dense loop sums it at each checkpoint (where the dense loop's
+# accumulators hold the same two values).  That is sum_i H_{t,i} when the untouched coordinates' H
+# stays constant (lazy Adam); a "nondecreasing" learner has beta1_t = 0 (OGD, AdaGrad), so the term
+# adds 0 whatever the sum.
+
+@inline
+def _ss_add(sb, comp, x):
+    """Neumaier's compensated sum: sb + comp is the running sum with x added."""
+    s = sb + x
+    if abs(sb) >= abs(x):
+        comp += (sb - s) + x
+    else:
+        comp += (x - s) + sb
+    return s, comp
+
 
 def _ss_observe_touched(spec, a, C, k, t, X, G, H, IDX, m):
-    gneg, firstneg, sumb1h, maxstep, sb = a
+    gneg, firstneg, sumb1h, maxstep, sb, comp = a
     for j in range(m):
         i = IDX[k, j]
         h = H[k, i]
-        sb += h - C[k, 0, i]
+        sb, comp = _ss_add(sb, comp, -C[k, 0, i])  # two terms: h - h_prev would round
+        sb, comp = _ss_add(sb, comp, h)
         C[k, 0, i] = h
-    return (gneg, firstneg, sumb1h, maxstep, sb)
+    return (gneg, firstneg, sumb1h, maxstep, sb, comp)
 
 
 def _ss_after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
-    gneg, firstneg, sumb1h, maxstep, sb = a
+    gneg, firstneg, sumb1h, maxstep, sb, comp = a
     if step > maxstep:
         maxstep = step
     neg = 0
     for j in range(m):
         i = IDX[k, j]
         h = H[k, i]
-        if h < C[k, 0, i]:
-            neg += 1
-        sb += h - C[k, 0, i]
+        hp = C[k, 0, i]
+        neg += 1 if h < hp else 0
+        sb, comp = _ss_add(sb, comp, -hp)
+        sb, comp = _ss_add(sb, comp, h)
         C[k, 0, i] = h
     if neg > 0:
         if gneg == 0.0:
             firstneg = t
         gneg += neg
-    sumb1h += beta1_t * sb
-    return (gneg, firstneg, sumb1h, maxstep, sb)
+    sumb1h += beta1_t * (sb + comp)
+    return (gneg, firstneg, sumb1h, maxstep, sb, comp)
 
 
 def _ss_sync(spec, a, C, k, X, H, V, IDX, m):
-    gneg, firstneg, sumb1h, maxstep, sb = a
+    gneg, firstneg, sumb1h, maxstep, _, _ = a
     sb = 0.0
     for i in range(H.shape[1]):
         h = H[k, i]
         C[k, 0, i] = h
         sb += h
-    return (gneg, firstneg, sumb1h, maxstep, sb)
+    return (gneg, firstneg, sumb1h, maxstep, sb, 0.0)
 
 
 def _ss_snapshot(spec, a, C, k, X, V, out, c):
@@ -273,10 +289,10 @@ def _ss_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 3] = a[3]
 
 
-register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=5,
+register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=6,
                   coords=("h_prev",), after_step=_ss_after_step, snapshot=_ss_snapshot,
                   sparse=True, observe_touched=_ss_observe_touched, after_step_touched=_ss_after_step_touched,
-                  sync=_ss_sync, needs_keeps_h=True)
+                  sync=_ss_sync, needs_monotone_h=True)
 
 
 # ------------------------------------------------------------------ the lemmas of the proof

@@ -169,6 +169,13 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
         for c in range(c0, c1):
             t_end = ck[c]
             while t <= t_end:
+                # only the coordinates the previous round touched can have moved: the first non-finite
+                # one is reported where the dense loop's check of every coordinate would find it
+                bad = -1
+                for j in range(NT[k]):
+                    if not math.isfinite(X[k, IDX[k, j]]):
+                        bad = IDX[k, j]
+                        break
                 for j in range(NT[k]):
                     G[k, IDX[k, j]] = 0.0
                 loss, m = stream_touch(sspec, seed, t, X, k, G, SUFF, IDX)
@@ -179,12 +186,17 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
                 g2 = 0.0
                 for j in range(m):
                     i = IDX[k, j]
+                    if 0 <= bad < i:
+                        break
                     g = G[k, i]
                     x = X[k, i]
                     if not (math.isfinite(g) and math.isfinite(x)):
                         _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
                         return t
                     g2 += g * g
+                if bad >= 0:
+                    _fail(err, ERR_ITERATE, k, t, bad)
+                    return t
                 if not math.isfinite(g2):
                     _fail(err, ERR_GRAD2, k, t, 0)
                     return t

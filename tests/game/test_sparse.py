@@ -65,6 +65,11 @@ def test_sparse_rounds_equal_the_dense_loop(name):
         np.testing.assert_array_equal(getattr(b, field), getattr(a, field), err_msg=field)
     for j, (x, y) in enumerate(zip(a.coords, b.coords)):
         np.testing.assert_array_equal(y, x, err_msg=f"coordinate rows of recorder {j}")
+    for j, (x, y) in enumerate(zip(a.acc, b.acc)):  # the accumulators (lazy Adam's sum_beta1_h: column 2)
+        if name == "lazy Adam" and j == 2:
+            np.testing.assert_allclose(y, x, rtol=1e-13, atol=0)
+        else:
+            np.testing.assert_array_equal(y, x, err_msg=f"accumulators of recorder {j}")
     # the comparison is not vacuous: the game moved, and Gamma_{t,i} < 0 happened where it can
     assert np.ptp(dense.theta_path) > 0 and dense.records["sum_g_norm"][0, -1] > 0
     if name == "lazy Adam":
@@ -126,6 +131,39 @@ def test_decaying_v_is_caught_up_by_a_power_when_asked(L):
     # Adam with beta1 > 0 moves its untouched coordinates (m decays, not to 0): the dense loop only
     with pytest.raises(ValueError, match="moves its untouched coordinates through m"):
         rl.play(rl.Adam(beta1=0.9), s, 10, record=rec, sparse=True)
+
+
+def test_lazy_adams_sum_of_h_does_not_drift_between_distant_checkpoints():
+    # one large H that later shrinks (scale 1e4, beta2 = 0: H follows |g|), 3000 rounds between the
+    # first and only checkpoint: the running sum_i H of the touched changes must not lose digits
+    s = rl.streams.sparse_logistic(d=2, nnz=1, zipf=1.0, scale=1e4)
+    L = rl.Adam(alpha=0.5, beta1=0.9, beta2=0.0, lazy=True)
+    dense = rl.play(L, s, 3000, seeds=range(8), checkpoints=[3000], sparse=False)
+    sparse = rl.play(L, s, 3000, seeds=range(8), checkpoints=[3000])
+    assert sparse._game.sparse
+    np.testing.assert_allclose(sparse.records["sum_beta1_h"], dense.records["sum_beta1_h"], rtol=1e-13, atol=0)
+    np.testing.assert_array_equal(sparse.regret, dense.regret)
+
+
+def test_a_non_finite_iterate_is_reported_as_the_dense_loop_reports_it():
+    # theta near the largest double on R^d: a step overflows a coordinate to inf, which the next
+    # round's check finds (the sparse loop checks the coordinates the previous round moved)
+    s = rl.streams.sparse_logistic(d=6, nnz=2, zipf=0.0, domain=rl.Unconstrained(6))
+    L = rl.OGD(alpha=1e308, schedule="constant")
+    rng = np.random.default_rng(0)
+    seen = 0
+    for _ in range(150):
+        x0 = rng.choice([1.2e308, -1.2e308, 0.0, 1.0], size=6)
+        msgs = []
+        for sparse in (False, True):
+            try:
+                rl.play(L, s, 6, x0=x0, checkpoints=[6], record="regret", sparse=sparse)
+                msgs.append(None)
+            except rl.NonFiniteError as e:
+                msgs.append(str(e))
+        assert msgs[0] == msgs[1]
+        seen += msgs[0] is not None and "iterate" in msgs[0]
+    assert seen >= 5
 
 
 def test_sparse_batches_chunks_and_continuations_equal_the_dense_loop():
