@@ -32,11 +32,40 @@ _SPARSE_KIND = {}  # learner spec class -> (exact, untouched_h)
 UNTOUCHED_H = ("constant", "nondecreasing", "any")
 
 
-def _register(table, kind, spec_cls, fn):
+#: the parameters of each function the kernel calls through an overload of a stub below: Numba types
+#: the call by the stub's signature and refuses an implementation whose parameter names differ
+#: (with an error about typing templates at the first play), so they are checked at registration
+_PARAMS = {
+    "step": ("spec", "P", "k", "S", "Z", "X", "G", "H", "V", "t"),
+    "round": ("spec", "seed", "t", "X", "k", "G", "SUFF"),
+    "project": ("spec", "X", "k", "W", "weighted"),
+    "touch": ("spec", "P", "k", "S", "Z", "X", "G", "H", "V", "t", "IDX", "m"),
+    "refresh": ("spec", "P", "k", "S", "Z", "H", "V", "t", "i", "last"),
+    "stream touch": ("spec", "seed", "t", "X", "k", "G", "SUFF", "IDX"),
+    "project_touched": ("spec", "X", "k", "IDX", "m"),
+}
+
+
+def _check_params(kind, spec_cls, what, fn):
+    import inspect
+
+    try:
+        sig = inspect.signature(getattr(fn, "py_func", fn))
+    except (TypeError, ValueError):
+        return  # not introspectable (a builtin): Numba reports it when it compiles the loop
+    got = tuple(sig.parameters)
+    want = _PARAMS[what]
+    if got != want:
+        raise ValueError(f"{kind} {spec_cls.__name__}: its {what.split()[-1]} function must take exactly the "
+                         f"parameters ({', '.join(want)}), got ({', '.join(got)})")
+
+
+def _register(table, kind, spec_cls, fn, what):
     if not (isinstance(spec_cls, type) and issubclass(spec_cls, tuple) and hasattr(spec_cls, "_fields")):
         raise ValueError(f"{kind} spec must be a NamedTuple class, got {spec_cls!r}")
     if not callable(fn):
         raise ValueError(f"{kind} implementation must be a function, got {fn!r}")
+    _check_params(kind, spec_cls, what, fn)
     table[spec_cls] = fn
     return fn
 
@@ -56,12 +85,13 @@ def register_learner(spec_cls, step, *, touch=None, refresh=None):
     estimate the bounds use (0 for learners without one).
 
     ``touch`` and ``refresh`` (both or neither) make the learner play sparse streams in O(nnz)
-    per round (see :func:`register_sparse_learner`).
+    per round (see :func:`register_sparse_learner`).  The parameter names must be exactly these
+    (a ValueError at registration names them).
     """
     if (touch is None) != (refresh is None):
         raise ValueError(f"learner {getattr(spec_cls, '__name__', spec_cls)}: a sparse form needs both touch and "
                          "refresh")
-    _register(_LEARNER_STEP, "learner", spec_cls, step)
+    _register(_LEARNER_STEP, "learner", spec_cls, step, "step")
     if touch is not None:
         register_sparse_learner(spec_cls, touch, refresh)
     return step
@@ -79,11 +109,16 @@ def register_stream(spec_cls, round_fn, *, touch=None):
     round touches (with exactly the arithmetic of ``round_fn``), their distinct indices in
     increasing order into IDX[k, :m], and returns the loss and m.  Coordinates outside
     IDX[k, :m] must have g_{t,i} = 0.  The stream object says how many coordinates a round
-    touches at most (its ``max_touched``).
+    touches at most (its ``max_touched``).  Every round the loop checks that 0 <= m <= max_touched
+    and that the indices increase strictly within [0, d), and otherwise stops with a ValueError
+    naming the round (a touch function that writes past max_touched entries or coordinate d - 1
+    has already written outside the arrays by then: the check reports it, it cannot prevent it).
+    The parameter names of both functions must be exactly these (a ValueError at registration
+    names them).
     """
-    _register(_STREAM_ROUND, "stream", spec_cls, round_fn)
+    _register(_STREAM_ROUND, "stream", spec_cls, round_fn, "round")
     if touch is not None:
-        _register(_STREAM_TOUCH, "stream", spec_cls, touch)
+        _register(_STREAM_TOUCH, "stream", spec_cls, touch, "stream touch")
     return round_fn
 
 
@@ -95,11 +130,12 @@ def register_domain(spec_cls, project_fn, *, project_touched=None):
 
     ``project_touched(spec, X, k, IDX, m)``, optional, for a coordinatewise projection only:
     the Euclidean projection of X[k] when only the coordinates IDX[k, :m] may have left the set
-    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.
+    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.  The
+    parameter names must be exactly these (a ValueError at registration names them).
     """
-    _register(_PROJECT, "domain", spec_cls, project_fn)
+    _register(_PROJECT, "domain", spec_cls, project_fn, "project")
     if project_touched is not None:
-        _register(_PROJECT_TOUCHED, "domain", spec_cls, project_touched)
+        _register(_PROJECT_TOUCHED, "domain", spec_cls, project_touched, "project_touched")
     return project_fn
 
 
@@ -135,15 +171,14 @@ def register_sparse_learner(spec_cls, touch, refresh, *, exact=True, untouched_h
       sum_t beta1_t sum_i H_{t,i}) by the touched coordinates' changes; with "any" a recording
       with that recorder plays dense.
 
-    The functions must use exactly these parameter names (Numba checks them when it compiles the
-    loop).
+    The functions must use exactly these parameter names (a ValueError at registration names them).
     """
     if spec_cls not in _LEARNER_STEP:
         raise ValueError(f"register the step of {spec_cls.__name__} before its sparse form")
     if touch is None or refresh is None:
         raise ValueError(f"learner {spec_cls.__name__}: a sparse form needs both touch and refresh")
-    _register(_LEARNER_TOUCH, "learner", spec_cls, touch)
-    _register(_LEARNER_REFRESH, "learner", spec_cls, refresh)
+    _register(_LEARNER_TOUCH, "learner", spec_cls, touch, "touch")
+    _register(_LEARNER_REFRESH, "learner", spec_cls, refresh, "refresh")
     if untouched_h not in UNTOUCHED_H:
         raise ValueError(f"learner {spec_cls.__name__}: untouched_h must be one of {UNTOUCHED_H}, "
                          f"got {untouched_h!r}")

@@ -21,7 +21,7 @@ from .._registry import is_registered, recorder_info, sparse_support
 from ..learners import Learner
 from ..runs import Run, Runs
 from ..streams import Stream
-from .kernel import ERR_CAUSE, ERR_GRAD, ERR_ITERATE, Records, State, kernel_for
+from .kernel import ERR_CAUSE, ERR_GRAD, ERR_ITERATE, ERR_TOUCHED, Records, State, kernel_for
 
 #: the largest horizon: rounds stay exact in float64 (sqrt(t), 1/t) up to 2^53
 T_MAX = 2**53
@@ -370,6 +370,15 @@ class Game:
                 continue
             t = kernel(*lead, self.recorders, self.P, self.seeds_all, self.st, rec, ck, int(a), int(b), int(self.t),
                        err)
+            if err[0] == ERR_TOUCHED:
+                k, rnd, m = int(err[1]), int(err[2]), int(err[3])
+                what = (f"reported m = {m} touched coordinates (max_touched = {self.st.touched.shape[1]})" if m >= 0 else
+                        f"wrote the touched coordinates {self.st.touched[k, :-m].tolist()} (not strictly increasing "
+                        f"in [0, {self.st.theta.shape[1]}))")
+                raise ValueError(f"stream {stream!r}: its sparse round {rnd} (seed {int(self.seeds_all[k])}) {what}; "
+                                 "a touch function must write at most max_touched distinct coordinates in increasing "
+                                 "order and return their number (see regretlab.register_stream); no result was "
+                                 "recorded")
             if err[0] != 0:
                 k = int(err[1])
                 L = learners[k // n_seeds]

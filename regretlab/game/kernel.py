@@ -24,7 +24,7 @@ from .._registry import after_step_all, after_step_touched_all, learner_refresh,
     load_all, observe_all, observe_touched_all, project, project_touched, snapshot_all, store_all, stream_round, \
     stream_touch, sync_all
 
-ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2 = 1, 2, 3, 4
+ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2, ERR_TOUCHED = 1, 2, 3, 4, 5
 ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t",
              ERR_GRAD2: "the squared gradient norm (|g| above ~1e154 overflows g^2, which every adaptive "
                         "learner and bound statistic needs)"}
@@ -179,6 +179,18 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
                 for j in range(NT[k]):
                     G[k, IDX[k, j]] = 0.0
                 loss, m = stream_touch(sspec, seed, t, X, k, G, SUFF, IDX)
+                # the stream's contract (register_stream), checked before any index is used: err[3] is m,
+                # or the position j of the first index out of order or out of range
+                if m < 0 or m > IDX.shape[1]:
+                    _fail(err, ERR_TOUCHED, k, t, m)
+                    return t
+                prev = -1
+                for j in range(m):
+                    i = IDX[k, j]
+                    if i <= prev or i >= d:
+                        _fail(err, ERR_TOUCHED, k, t, -1 - j)
+                        return t
+                    prev = i
                 NT[k] = m
                 if not math.isfinite(loss):
                     _fail(err, ERR_LOSS, k, t, 0)

@@ -252,3 +252,79 @@ def test_invalid_sparse_value_and_incomplete_sparse_forms_are_refused():
                              sparse=True)
     with pytest.raises(ValueError, match="both touch and refresh"):
         rl.register_learner(Half, lambda *a: None, touch=lambda *a: None)
+
+
+# ----------------------------------------------------------------------------- a user stream's contract
+
+class _OneHot(NamedTuple):
+    bug: int  # 0: none; 1: reports 2 touched (max_touched 1); 2: touches coordinate d; 3: out of order
+
+
+def _one_hot_round(spec, seed, t, X, k, G, SUFF):
+    i = t % X.shape[1]
+    for j in range(X.shape[1]):
+        G[k, j] = 0.0
+    G[k, i] = 1.0
+    SUFF[k, i] += 1.0
+    return X[k, i]
+
+
+def _one_hot_touch(spec, seed, t, X, k, G, SUFF, IDX):
+    d = X.shape[1]
+    i = t % d
+    G[k, i] = 1.0
+    SUFF[k, i] += 1.0
+    IDX[k, 0] = i
+    m = 1
+    if spec.bug == 1:
+        m = 2
+    elif spec.bug == 2 and t == 5:
+        IDX[k, 0] = d  # (the gradient written at i: nothing is written outside the arrays)
+    elif spec.bug == 3 and t == 5:
+        IDX[k, 0] = 1  # within max_touched = 2, but not increasing
+        IDX[k, 1] = 0
+        m = 2
+    return X[k, i], m
+
+
+rl.register_stream(_OneHot, _one_hot_round, touch=_one_hot_touch)
+
+
+def _one_hot(bug, max_touched):
+    s = rl.streams.Stream("one_hot", _OneHot(bug), rl.Box(-1, 1, d=4), np.zeros(4), 1.0, 1.0, "linear", 4,
+                          {"bug": bug})
+    s.max_touched = max_touched
+    return s
+
+
+def test_a_user_streams_sparse_round_is_checked_against_its_contract():
+    good = rl.play(rl.OGD(alpha=0.1), _one_hot(0, 1), 40, record="regret", sparse=True)
+    dense = rl.play(rl.OGD(alpha=0.1), _one_hot(0, 1), 40, record="regret", sparse=False)
+    np.testing.assert_array_equal(good.regret, dense.regret)
+    cases = [(1, 1, r"round 1 \(seed 0\) reported m = 2 touched coordinates \(max_touched = 1\)"),
+             (2, 1, r"round 5 \(seed 0\) wrote the touched coordinates \[4\] \(not strictly increasing in \[0, 4\)\)"),
+             (3, 2, r"round 5 \(seed 0\) wrote the touched coordinates \[1, 0\] \(not strictly increasing")]
+    for bug, mt, msg in cases:
+        with pytest.raises(ValueError, match=msg) as e:
+            rl.play(rl.OGD(alpha=0.1), _one_hot(bug, mt), 40, record="regret", sparse=True)
+        assert "\n" not in str(e.value) and "register_stream" in str(e.value)
+
+
+def test_misnamed_parameters_are_refused_at_registration():
+    class Spec(NamedTuple):
+        tag: int = 0
+
+    def touch(spec, seed, t, X, k, G, SUFF, idx):
+        return 0.0, 0
+
+    with pytest.raises(ValueError, match=r"stream Spec: its touch function must take exactly the parameters "
+                                         r"\(spec, seed, t, X, k, G, SUFF, IDX\), got \(spec, seed, t, X, k, G, SUFF, idx\)"):
+        rl.register_stream(Spec, _one_hot_round, touch=touch)
+
+    def step(spec, P, k, S, Z, X, G, H, V, time):
+        return 0.0, 0.0, 1.0
+
+    with pytest.raises(ValueError, match=r"learner Spec: its step function must take exactly the parameters"):
+        rl.register_learner(Spec, step)
+    with pytest.raises(ValueError, match=r"domain Spec: its project function"):
+        rl.register_domain(Spec, lambda spec, X, k, W: None)
