@@ -5,8 +5,11 @@ A learner, a stream or a domain is described to the kernel by a small immutable
 function that Numba can compile.  The engine calls the three stubs below; inside
 the compiled kernel ``numba.extending.overload`` picks the implementation from the
 spec's *type*, so one kernel is compiled per combination of spec types and reused
-(also from the on-disk cache) for any hyperparameter values.  Under
-``NUMBA_DISABLE_JIT=1`` the stubs dispatch to the same Python functions.
+(also from the on-disk cache) for any hyperparameter values.  Each registered function
+(and each recorder's) is compiled on its own, once per argument types, and LLVM inlines it
+into every kernel that calls it (:func:`_always_inline`): a new combination compiles only
+the loop around them.  Under ``NUMBA_DISABLE_JIT=1`` the stubs dispatch to the same Python
+functions.
 
 This is how a user extends regretlab without editing the engine: write the
 compiled function, a ``NamedTuple`` spec and register it (see
@@ -32,9 +35,10 @@ _SPARSE_KIND = {}  # learner spec class -> (exact, untouched_h)
 UNTOUCHED_H = ("constant", "nondecreasing", "any")
 
 
-#: the parameters of each function the kernel calls through an overload of a stub below: Numba types
-#: the call by the stub's signature and refuses an implementation whose parameter names differ
-#: (with an error about typing templates at the first play), so they are checked at registration
+#: the parameters of each function the kernel calls through a stub below, in order: the stub's
+#: implementation (``_linked``) calls the function by these names, and Numba would refuse an
+#: implementation whose names differ (with an error about typing templates at the first play), so
+#: they are checked at registration
 _PARAMS = {
     "step": ("spec", "P", "k", "S", "Z", "X", "G", "H", "V", "t"),
     "round": ("spec", "seed", "t", "X", "k", "G", "SUFF"),
@@ -249,39 +253,58 @@ def project_touched(spec, X, k, IDX, m):
     return _PROJECT_TOUCHED[type(spec)](spec, X, k, IDX, m)
 
 
-@overload(learner_touch, jit_options=JIT_OPTIONS, inline="always")
-def _learner_touch_typed(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
-    return _lookup(_LEARNER_TOUCH, spec)
+_DISPATCHERS = {}  # registered function -> its dispatcher (compiled once per argument types)
 
 
-@overload(learner_refresh, jit_options=JIT_OPTIONS, inline="always")
-def _learner_refresh_typed(spec, P, k, S, Z, H, V, t, i, last):
-    return _lookup(_LEARNER_REFRESH, spec)
+def _linked(table, what, types):
+    """The implementation of a stub for the argument ``types`` (a dict by parameter name): a call of
+    the registered function compiled on its own and marked for LLVM to inline into the kernel (see
+    :func:`_always_inline`)."""
+    fn = _lookup(table, types["spec"])
+    if fn is None:
+        return None
+    disp = _DISPATCHERS.get(fn)
+    if disp is None:
+        disp = _DISPATCHERS[fn] = numba.njit(**{**JIT_OPTIONS, "cache": False})(getattr(fn, "py_func", fn))
+    names = _PARAMS[what]
+    if not _always_inline(disp, [types[a] for a in names]):
+        return fn  # inlined by Numba
+    return _generated("impl", names, [f"return disp({', '.join(names)})"], {"disp": disp})
 
 
-@overload(stream_touch, jit_options=JIT_OPTIONS, inline="always")
-def _stream_touch_typed(spec, seed, t, X, k, G, SUFF, IDX):
-    return _lookup(_STREAM_TOUCH, spec)
-
-
-@overload(project_touched, jit_options=JIT_OPTIONS, inline="always")
-def _project_touched_typed(spec, X, k, IDX, m):
-    return _lookup(_PROJECT_TOUCHED, spec)
-
-
-@overload(learner_step, jit_options=JIT_OPTIONS, inline="always")
+@overload(learner_step, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
 def _learner_step_typed(spec, P, k, S, Z, X, G, H, V, t):
-    return _lookup(_LEARNER_STEP, spec)
+    return _linked(_LEARNER_STEP, "step", locals())
 
 
-@overload(stream_round, jit_options=JIT_OPTIONS, inline="always")
+@overload(stream_round, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
 def _stream_round_typed(spec, seed, t, X, k, G, SUFF):
-    return _lookup(_STREAM_ROUND, spec)
+    return _linked(_STREAM_ROUND, "round", locals())
 
 
-@overload(project, jit_options=JIT_OPTIONS, inline="always")
+@overload(project, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
 def _project_typed(spec, X, k, W, weighted):
-    return _lookup(_PROJECT, spec)
+    return _linked(_PROJECT, "project", locals())
+
+
+@overload(learner_touch, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+def _learner_touch_typed(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
+    return _linked(_LEARNER_TOUCH, "touch", locals())
+
+
+@overload(learner_refresh, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+def _learner_refresh_typed(spec, P, k, S, Z, H, V, t, i, last):
+    return _linked(_LEARNER_REFRESH, "refresh", locals())
+
+
+@overload(stream_touch, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+def _stream_touch_typed(spec, seed, t, X, k, G, SUFF, IDX):
+    return _linked(_STREAM_TOUCH, "stream touch", locals())
+
+
+@overload(project_touched, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+def _project_touched_typed(spec, X, k, IDX, m):
+    return _linked(_PROJECT_TOUCHED, "project_touched", locals())
 
 
 # --- recorders: per-round statistics the engine runs without knowing what they compute ------
@@ -461,11 +484,9 @@ def sync(spec, a, C, k, X, H, V, IDX, m):
 
 # The engine walks the tuple of recorders with these (the functions above are their interpreter
 # path, NUMBA_DISABLE_JIT=1): each is unrolled at compile time for the tuple's types (source
-# generated per arity), calling each recorder's own function compiled for inlining, so every call
-# is static and inlined and the accumulators stay a tuple of scalars the loop carries in registers.
-# (Measured: through one more overload layer per recorder function the kernel took 12 s to compile
-# instead of 7; not inlined, it ran 10x slower, since Numba counts a reference to each array taken
-# out of a tuple.)
+# generated per arity), calling each recorder's own function, compiled once per argument types and
+# inlined by LLVM (see _linked), so every call is static and the accumulators stay a tuple of
+# scalars the loop carries in registers.
 
 # generated source has no file for Numba's cache; it is inlined into the (cached) kernel anyway
 _INLINED = {**JIT_OPTIONS, "cache": False}
@@ -482,12 +503,41 @@ def _generated(name, args, body, ns=None):
     return ns[name]
 
 
-def _jitted(info, what):
-    """The recorder's ``what`` function compiled for inlining into the kernel (made once per recorder)."""
+def _jitted(info, what, numba_inline=False):
+    """The recorder's ``what`` function compiled for the kernel (made once per recorder): on its own, for
+    LLVM to inline (see :func:`_always_inline`), or with ``numba_inline`` for Numba to inline."""
     cache = info.__dict__.setdefault("_jitted", {})
-    if what not in cache:
-        cache[what] = numba.njit(inline="always", **_INLINED)(getattr(info, what))
-    return cache[what]
+    key = (what, numba_inline)
+    if key not in cache:
+        opts = {**_INLINED, "inline": "always"} if numba_inline else _INLINED
+        fn = getattr(info, what)
+        cache[key] = numba.njit(**opts)(getattr(fn, "py_func", fn))
+    return cache[key]
+
+
+def _always_inline(disp, argtys):
+    """Compile ``disp`` for ``argtys`` and mark the compiled function ``alwaysinline`` for LLVM.
+
+    A kernel that calls it then links its LLVM module and LLVM inlines it there: the function is
+    typed and lowered once per argument types, not once per kernel as Numba's own
+    ``inline="always"`` does (which copies and retypes the function's IR at every call site), and
+    still costs no call in the loop (measured: the default recording's functions and the learner's,
+    stream's and domain's ones cut a kernel's cold compile from 3.6 s to 2.3 s; the rounds run as
+    fast).  The arrays must reach it as borrowed views (``regretlab._jit.borrow``), or the calls
+    count references.  Returns False if this Numba keeps its compiled modules elsewhere than this
+    relies on (``CompileResult.library._final_module``, ``fndesc.llvm_func_name``): the caller then
+    inlines at Numba's level, as before.
+    """
+    sig = tuple(argtys)
+    disp.compile(sig)  # a typing error in the function is the user's to see
+    try:
+        cres = disp.overloads[sig]
+        fn = cres.library._final_module.get_function(cres.fndesc.llvm_func_name)
+        if "alwaysinline" not in str(fn.attributes):
+            fn.add_function_attribute("alwaysinline")
+    except (AttributeError, KeyError, NameError, RuntimeError):
+        return False
+    return True
 
 
 def load_all(recs, RA, k):
@@ -544,11 +594,15 @@ def _store_all_typed(recs, RA, k, accs):
 _PER_RECORDER = ("recs", "accs", "RC", "OUT")
 
 
-def _unrolled(recs, what, name, args, returns):
+def _unrolled(recs, what, name, args, returns, types):
     """Source for ``name(*args)`` calling each recorder's ``what`` function in turn, with its own
     element of the per-recorder tuples; returning the tuple of their results when ``returns``."""
     n = len(recs.types)
-    fns = {f"f{j}": _jitted(_rec_info(r), what) for j, r in enumerate(recs.types)}
+    fns = {}
+    for j, r in enumerate(recs.types):
+        argtys = [types[a][j] if a in _PER_RECORDER else types[a] for a in args]
+        fn = _jitted(_rec_info(r), what)
+        fns[f"f{j}"] = fn if _always_inline(fn, argtys) else _jitted(_rec_info(r), what, numba_inline=True)
     body = [f"a{j} = f{j}(" + ", ".join(f"{a}[{j}]" if a in _PER_RECORDER else a for a in args) + ")"
             for j in range(n)]
     result = _tuple_src(f"a{j}" for j in range(n)) if returns else "None"
@@ -557,32 +611,38 @@ def _unrolled(recs, what, name, args, returns):
 
 @overload(observe_all, jit_options=_INLINED, inline="always")
 def _observe_all_typed(recs, accs, RC, k, t, X, G):
-    return _unrolled(recs, "observe", "observe_all", ("recs", "accs", "RC", "k", "t", "X", "G"), True)
+    return _unrolled(recs, "observe", "observe_all", ("recs", "accs", "RC", "k", "t", "X", "G"), True,
+                     locals())
 
 
 @overload(after_step_all, jit_options=_INLINED, inline="always")
 def _after_step_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t):
     return _unrolled(recs, "after_step", "after_step_all",
-                     ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t"), True)
+                     ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t"), True,
+                     locals())
 
 
 @overload(snapshot_all, jit_options=_INLINED, inline="always")
 def _snapshot_all_typed(recs, accs, RC, k, X, V, OUT, c):
-    return _unrolled(recs, "snapshot", "snapshot_all", ("recs", "accs", "RC", "k", "X", "V", "OUT", "c"), False)
+    return _unrolled(recs, "snapshot", "snapshot_all", ("recs", "accs", "RC", "k", "X", "V", "OUT", "c"), False,
+                     locals())
 
 
 @overload(observe_touched_all, jit_options=_INLINED, inline="always")
 def _observe_touched_all_typed(recs, accs, RC, k, t, X, G, H, IDX, m):
     return _unrolled(recs, "observe_touched", "observe_touched_all",
-                     ("recs", "accs", "RC", "k", "t", "X", "G", "H", "IDX", "m"), True)
+                     ("recs", "accs", "RC", "k", "t", "X", "G", "H", "IDX", "m"), True,
+                     locals())
 
 
 @overload(after_step_touched_all, jit_options=_INLINED, inline="always")
 def _after_step_touched_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m):
     return _unrolled(recs, "after_step_touched", "after_step_touched_all",
-                     ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t", "IDX", "m"), True)
+                     ("recs", "accs", "RC", "k", "t", "X", "H", "V", "step", "beta1_t", "alpha_t", "IDX", "m"), True,
+                     locals())
 
 
 @overload(sync_all, jit_options=_INLINED, inline="always")
 def _sync_all_typed(recs, accs, RC, k, X, H, V, IDX, m):
-    return _unrolled(recs, "sync", "sync_all", ("recs", "accs", "RC", "k", "X", "H", "V", "IDX", "m"), True)
+    return _unrolled(recs, "sync", "sync_all", ("recs", "accs", "RC", "k", "X", "H", "V", "IDX", "m"), True,
+                     locals())

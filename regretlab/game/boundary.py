@@ -372,7 +372,8 @@ class Game:
                        err)
             if err[0] == ERR_TOUCHED:
                 k, rnd, m = int(err[1]), int(err[2]), int(err[3])
-                what = (f"reported m = {m} touched coordinates (max_touched = {self.st.touched.shape[1]})" if m >= 0 else
+                what = (f"reported m = {m} touched coordinates (max_touched = {self.st.touched.shape[1]})"
+                        if m >= 0 else
                         f"wrote the touched coordinates {self.st.touched[k, :-m].tolist()} (not strictly increasing "
                         f"in [0, {self.st.theta.shape[1]}))")
                 raise ValueError(f"stream {stream!r}: its sparse round {rnd} (seed {int(self.seeds_all[k])}) {what}; "

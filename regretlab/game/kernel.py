@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .._jit import JIT_OPTIONS, inline, njit
+from .._jit import JIT_OPTIONS, borrow, inline, njit
 from .._registry import after_step_all, after_step_touched_all, learner_refresh, learner_step, learner_touch, \
     load_all, observe_all, observe_touched_all, project, project_touched, snapshot_all, store_all, stream_round, \
     stream_touch, sync_all
@@ -86,6 +86,11 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
     Z = st.scalars
     SUFF = st.suff
     RC = st.coords
+    # the learner's, stream's, domain's and recorders' functions are compiled on their own and inlined
+    # by LLVM (regretlab._registry._always_inline): they get borrowed views, which no reference count
+    # follows (regretlab._jit.borrow); this call owns the arrays throughout
+    X, G, H, V, S, Z, SUFF, RC, OUT = borrow((X, G, H, V, S, Z, SUFF, RC, rec.fields))
+    lspec, sspec, dspec, P = borrow((lspec, sspec, dspec, P))
     t = t0
     for k in range(n):
         seed = seeds[k]
@@ -131,7 +136,7 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
             if rec.theta.shape[1] > 0:
                 for i in range(d):
                     rec.theta[k, c, i] = X[k, i]
-            snapshot_all(recs, accs, RC, k, X, V, rec.fields, c)
+            snapshot_all(recs, accs, RC, k, X, V, OUT, c)
     return t
 
 
@@ -160,6 +165,8 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
     IDX = st.touched
     NT = st.n_touched
     LAST = st.last
+    X, G, H, V, S, Z, SUFF, RC, IDX, OUT = borrow((X, G, H, V, S, Z, SUFF, RC, IDX, rec.fields))  # as _play_kernel_py
+    lspec, sspec, dspec, P = borrow((lspec, sspec, dspec, P))
     t = t0
     for k in range(n):
         seed = seeds[k]
@@ -243,7 +250,7 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
             if rec.theta.shape[1] > 0:
                 for i in range(d):
                     rec.theta[k, c, i] = X[k, i]
-            snapshot_all(recs, accs, RC, k, X, V, rec.fields, c)
+            snapshot_all(recs, accs, RC, k, X, V, OUT, c)
     return t
 
 

@@ -318,7 +318,8 @@ def test_misnamed_parameters_are_refused_at_registration():
         return 0.0, 0
 
     with pytest.raises(ValueError, match=r"stream Spec: its touch function must take exactly the parameters "
-                                         r"\(spec, seed, t, X, k, G, SUFF, IDX\), got \(spec, seed, t, X, k, G, SUFF, idx\)"):
+                                         r"\(spec, seed, t, X, k, G, SUFF, IDX\), got "
+                                         r"\(spec, seed, t, X, k, G, SUFF, idx\)"):
         rl.register_stream(Spec, _one_hot_round, touch=touch)
 
     def step(spec, P, k, S, Z, X, G, H, V, time):
