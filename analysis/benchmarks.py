@@ -1229,6 +1229,32 @@ def load_previous(out):
     return prev
 
 
+def previous_rows(out):
+    """{(section, measurement, size): (value, ratio)} of the table of the report at ``out`` (the previous
+    run's, read before this run overwrites it), as printed there; {} without one."""
+    try:
+        with open(out) as fh:
+            text = fh.read()
+    except OSError:
+        return {}
+    rows = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 10 and cells[0][:1].isdigit():
+            rows[(cells[0], cells[1], cells[2])] = (cells[3], cells[7])
+    return rows
+
+
+def _previous(prev_rows, sec, name, full_name, size):
+    """The previous run's (value, ratio) of a row: the row of the same section, size and measurement, whose
+    note in parentheses may carry other numbers; ("", "") if none or several match."""
+    if (sec, full_name, size) in prev_rows:
+        return prev_rows[(sec, full_name, size)]
+    found = [v for (s, n, z), v in prev_rows.items() if s == sec and z == size and (n == name or
+                                                                                  n.startswith(name + " ("))]
+    return found[0] if len(found) == 1 else ("", "")
+
+
 # ----------------------------------------------------------------------------- report
 
 SECTION_TITLES = {
@@ -1242,7 +1268,7 @@ SECTION_TITLES = {
 }
 
 
-def report(ctx, args, fig_path, t_start, load_start, load_end):
+def report(ctx, args, fig_path, t_start, load_start, load_end, prev_rows=None, prev_label=None):
     import numba
 
     lines = []
@@ -1272,8 +1298,13 @@ def report(ctx, args, fig_path, t_start, load_start, load_end):
     lines += ["Targets (DESIGN.md): `play` within 1.3x of the plain C loop per round; batched seeds or "
               "hyperparameters within 1.5x of the batched C loop per trial-round; dense d-dimensional learners "
               "within 2x of a C loop per coordinate-update; a kernel reused from the on-disk cache within 2 s.", ""]
-    lines += ["| # | measurement | size | value | unit | reference | reference value | ratio | target | verdict |",
-              "|---|---|---|---:|---|---|---:|---:|---|---|"]
+    prev_rows = prev_rows or {}
+    if prev_rows:
+        lines += [f"The last two columns are the previous run's value and ratio for the same row ({prev_label}), as "
+                  "its report printed them (empty where it had no such row).", ""]
+    lines += ["| # | measurement | size | value | unit | reference | reference value | ratio | target | verdict "
+              "| previous value | previous ratio |",
+              "|---|---|---|---:|---|---|---:|---:|---|---|---:|---:|"]
     for r in ctx.rows:
         tgt = f"<= {r['target']:g}x" if r["target"] else ""
         verdict = ""
@@ -1286,9 +1317,10 @@ def report(ctx, args, fig_path, t_start, load_start, load_end):
         else:
             note = r["note"]
         name = r["name"] + (f" ({note})" if note else "")
+        pv, pr = _previous(prev_rows, str(r["sec"]), r["name"].strip(), name.strip(), str(r["size"]).strip())
         lines.append(f"| {r['sec']} | {name} | {r['size']} | {fmt(r['value'])} | {r['unit']} | {r['ref_name'] or ''} "
                      f"| {fmt(r['ref_value']) if r['ref_name'] else ''} | {fratio(r['ratio']) if r['ref_name'] else ''} "
-                     f"| {tgt} | {verdict} |")
+                     f"| {tgt} | {verdict} | {pv} | {pr} |")
     lines.append("")
     lines.append(f"![cost against T, d and number of runs; peak memory]({os.path.relpath(fig_path, os.path.dirname(os.path.abspath(args.out)))})")
     lines.append("")
@@ -1366,6 +1398,7 @@ def main(argv=None):
 
     src_hash = _jit.SOURCE_HASH
     prev = load_previous(args.out)  # before this run overwrites it
+    prev_rows = previous_rows(args.out)
     t_start = time.time()
     load_start = loadavg()
     print(f"mode {mode}; NUMBA_CACHE_DIR = {CACHE_DIR}", flush=True)
@@ -1393,7 +1426,8 @@ def main(argv=None):
                       "package): processes started after the change (sweep workers, section 6/7 children) hashed "
                       "different sources, missed the on-disk cache and compiled; their timings are not comparable.")
     figure(ctx, fig_path, prev)
-    text, all_ok = report(ctx, args, fig_path, t_start, load_start, loadavg())
+    text, all_ok = report(ctx, args, fig_path, t_start, load_start, loadavg(), prev_rows,
+                          (prev or {}).get("label", "the report this run replaced"))
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as fh:
         fh.write(text)
