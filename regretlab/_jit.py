@@ -23,8 +23,9 @@ def njit(fn=None):
     return numba.njit(**JIT_OPTIONS)(fn)
 
 
-#: a helper of a compiled function, inlined into it at Numba's level (so into the cached kernel;
-#: not cached on its own: it may be a closure over a step's compile-time modes)
+#: a helper of a compiled function, inlined into it at Numba's level (into a registered step, round or
+#: recorder function, which LLVM then inlines into the cached kernel; not cached on its own: it may be a
+#: closure over a step's compile-time modes)
 inline = numba.njit(**{**JIT_OPTIONS, "cache": False, "inline": "always"})
 
 
