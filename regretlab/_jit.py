@@ -90,10 +90,7 @@ def _borrow(typingctx, x):
 
 @_overload(borrow, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
 def _borrow_typed(x):
-    if not _borrowable(x):
-        return None
-
-    def impl(x):
+    def impl(x):  # the intrinsic refuses what holds no array
         return _borrow(x)
 
     return impl

@@ -253,7 +253,20 @@ def project_touched(spec, X, k, IDX, m):
     return _PROJECT_TOUCHED[type(spec)](spec, X, k, IDX, m)
 
 
-_DISPATCHERS = {}  # registered function -> its dispatcher (compiled once per argument types)
+# what the kernel calls is compiled into it (the kernel is cached), so not cached on its own: generated
+# source has no file for Numba's cache, and a closure over a learner's modes cannot be cached
+_INLINED = {**JIT_OPTIONS, "cache": False}
+_DISPATCHERS = {}  # (registered function, numba_inline) -> its dispatcher (compiled once per argument types)
+
+
+def _dispatcher(fn, numba_inline=False):
+    """``fn`` (a plain function or a Numba dispatcher) as one uncached dispatcher, made once: compiled on its
+    own for LLVM to inline (see :func:`_always_inline`), or with ``numba_inline`` for Numba to inline."""
+    key = (fn, numba_inline)
+    if key not in _DISPATCHERS:
+        opts = {**_INLINED, **({"inline": "always"} if numba_inline else {})}
+        _DISPATCHERS[key] = numba.njit(**opts)(getattr(fn, "py_func", fn))
+    return _DISPATCHERS[key]
 
 
 def _linked(table, what, types):
@@ -263,46 +276,44 @@ def _linked(table, what, types):
     fn = _lookup(table, types["spec"])
     if fn is None:
         return None
-    disp = _DISPATCHERS.get(fn)
-    if disp is None:
-        disp = _DISPATCHERS[fn] = numba.njit(**{**JIT_OPTIONS, "cache": False})(getattr(fn, "py_func", fn))
+    disp = _dispatcher(fn)
     names = _PARAMS[what]
     if not _always_inline(disp, [types[a] for a in names]):
         return fn  # inlined by Numba
     return _generated("impl", names, [f"return disp({', '.join(names)})"], {"disp": disp})
 
 
-@overload(learner_step, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(learner_step, jit_options=_INLINED, inline="always")
 def _learner_step_typed(spec, P, k, S, Z, X, G, H, V, t):
     return _linked(_LEARNER_STEP, "step", locals())
 
 
-@overload(stream_round, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(stream_round, jit_options=_INLINED, inline="always")
 def _stream_round_typed(spec, seed, t, X, k, G, SUFF):
     return _linked(_STREAM_ROUND, "round", locals())
 
 
-@overload(project, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(project, jit_options=_INLINED, inline="always")
 def _project_typed(spec, X, k, W, weighted):
     return _linked(_PROJECT, "project", locals())
 
 
-@overload(learner_touch, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(learner_touch, jit_options=_INLINED, inline="always")
 def _learner_touch_typed(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
     return _linked(_LEARNER_TOUCH, "touch", locals())
 
 
-@overload(learner_refresh, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(learner_refresh, jit_options=_INLINED, inline="always")
 def _learner_refresh_typed(spec, P, k, S, Z, H, V, t, i, last):
     return _linked(_LEARNER_REFRESH, "refresh", locals())
 
 
-@overload(stream_touch, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(stream_touch, jit_options=_INLINED, inline="always")
 def _stream_touch_typed(spec, seed, t, X, k, G, SUFF, IDX):
     return _linked(_STREAM_TOUCH, "stream touch", locals())
 
 
-@overload(project_touched, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+@overload(project_touched, jit_options=_INLINED, inline="always")
 def _project_touched_typed(spec, X, k, IDX, m):
     return _linked(_PROJECT_TOUCHED, "project_touched", locals())
 
@@ -488,8 +499,6 @@ def sync(spec, a, C, k, X, H, V, IDX, m):
 # inlined by LLVM (see _linked), so every call is static and the accumulators stay a tuple of
 # scalars the loop carries in registers.
 
-# generated source has no file for Numba's cache; it is inlined into the (cached) kernel anyway
-_INLINED = {**JIT_OPTIONS, "cache": False}
 
 
 def _tuple_src(items):
@@ -501,18 +510,6 @@ def _generated(name, args, body, ns=None):
     ns = dict(ns or {})
     exec(compile(src, f"<regretlab recorders: {name}>", "exec"), ns)  # noqa: S102 - generated from arities only
     return ns[name]
-
-
-def _jitted(info, what, numba_inline=False):
-    """The recorder's ``what`` function compiled for the kernel (made once per recorder): on its own, for
-    LLVM to inline (see :func:`_always_inline`), or with ``numba_inline`` for Numba to inline."""
-    cache = info.__dict__.setdefault("_jitted", {})
-    key = (what, numba_inline)
-    if key not in cache:
-        opts = {**_INLINED, "inline": "always"} if numba_inline else _INLINED
-        fn = getattr(info, what)
-        cache[key] = numba.njit(**opts)(getattr(fn, "py_func", fn))
-    return cache[key]
 
 
 def _always_inline(disp, argtys):
@@ -601,8 +598,9 @@ def _unrolled(recs, what, name, args, returns, types):
     fns = {}
     for j, r in enumerate(recs.types):
         argtys = [types[a][j] if a in _PER_RECORDER else types[a] for a in args]
-        fn = _jitted(_rec_info(r), what)
-        fns[f"f{j}"] = fn if _always_inline(fn, argtys) else _jitted(_rec_info(r), what, numba_inline=True)
+        fn = getattr(_rec_info(r), what)
+        disp = _dispatcher(fn)
+        fns[f"f{j}"] = disp if _always_inline(disp, argtys) else _dispatcher(fn, numba_inline=True)
     body = [f"a{j} = f{j}(" + ", ".join(f"{a}[{j}]" if a in _PER_RECORDER else a for a in args) + ")"
             for j in range(n)]
     result = _tuple_src(f"a{j}" for j in range(n)) if returns else "None"

@@ -78,18 +78,11 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
     """
     n = st.theta.shape[0]
     d = st.theta.shape[1]
-    X = st.theta
-    G = st.grad
-    H = st.inv_step
-    V = st.vhat
-    S = st.slots
-    Z = st.scalars
-    SUFF = st.suff
-    RC = st.coords
     # the learner's, stream's, domain's and recorders' functions are compiled on their own and inlined
     # by LLVM (regretlab._registry._always_inline): they get borrowed views, which no reference count
     # follows (regretlab._jit.borrow); this call owns the arrays throughout
-    X, G, H, V, S, Z, SUFF, RC, OUT = borrow((X, G, H, V, S, Z, SUFF, RC, rec.fields))
+    X, G, H, V, S, Z, SUFF, RC, OUT = borrow((st.theta, st.grad, st.inv_step, st.vhat, st.slots, st.scalars,
+                                              st.suff, st.coords, rec.fields))
     lspec, sspec, dspec, P = borrow((lspec, sspec, dspec, P))
     t = t0
     for k in range(n):
@@ -154,18 +147,10 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
     """
     n = st.theta.shape[0]
     d = st.theta.shape[1]
-    X = st.theta
-    G = st.grad
-    H = st.inv_step
-    V = st.vhat
-    S = st.slots
-    Z = st.scalars
-    SUFF = st.suff
-    RC = st.coords
-    IDX = st.touched
     NT = st.n_touched
     LAST = st.last
-    X, G, H, V, S, Z, SUFF, RC, IDX, OUT = borrow((X, G, H, V, S, Z, SUFF, RC, IDX, rec.fields))  # as _play_kernel_py
+    X, G, H, V, S, Z, SUFF, RC, IDX, OUT = borrow((st.theta, st.grad, st.inv_step, st.vhat, st.slots, st.scalars,
+                                                   st.suff, st.coords, st.touched, rec.fields))  # as _play_kernel_py
     lspec, sspec, dspec, P = borrow((lspec, sspec, dspec, P))
     t = t0
     for k in range(n):
