@@ -31,6 +31,11 @@ _LEARNER_REFRESH = {}
 _STREAM_TOUCH = {}
 _PROJECT_TOUCHED = {}
 _SPARSE_KIND = {}  # learner spec class -> (exact, untouched_h)
+# the batch forms, which play one round of every trial at once on arrays with the trials last (see
+# "batch rounds" in register_learner): spec class -> function
+_LEARNER_BATCH = {}
+_STREAM_BATCH = {}
+_PROJECT_BATCH = {}
 #: what a sparse learner promises about H_{t,i} of a coordinate no round touches (register_sparse_learner)
 UNTOUCHED_H = ("constant", "nondecreasing", "any")
 
@@ -47,6 +52,9 @@ _PARAMS = {
     "refresh": ("spec", "P", "k", "S", "Z", "H", "V", "t", "i", "last"),
     "stream touch": ("spec", "seed", "t", "X", "k", "G", "SUFF", "IDX"),
     "project_touched": ("spec", "X", "k", "IDX", "m"),
+    "batch step": ("spec", "P", "S", "Z", "X", "G", "H", "V", "t", "OUT"),
+    "batch round": ("spec", "seeds", "t", "X", "G", "SUFF", "LOSS"),
+    "batch project": ("spec", "X", "W", "weighted"),
 }
 
 
@@ -60,7 +68,8 @@ def _check_params(kind, spec_cls, what, fn):
     got = tuple(sig.parameters)
     want = _PARAMS[what]
     if got != want:
-        raise ValueError(f"{kind} {spec_cls.__name__}: its {what.split()[-1]} function must take exactly the "
+        name = what if what.startswith("batch") else what.split()[-1]
+        raise ValueError(f"{kind} {spec_cls.__name__}: its {name} function must take exactly the "
                          f"parameters ({', '.join(want)}), got ({', '.join(got)})")
 
 
@@ -74,7 +83,7 @@ def _register(table, kind, spec_cls, fn, what):
     return fn
 
 
-def register_learner(spec_cls, step, *, touch=None, refresh=None):
+def register_learner(spec_cls, step, *, touch=None, refresh=None, batch=None):
     """Register ``step(spec, P, k, S, Z, X, G, H, V, t) -> (max_abs_step, beta1_t, alpha_t)``.
 
     Row ``P[k]`` holds trial k's hyperparameters in the order of the learner's ``Params`` fields,
@@ -89,8 +98,18 @@ def register_learner(spec_cls, step, *, touch=None, refresh=None):
     estimate the bounds use (0 for learners without one).
 
     ``touch`` and ``refresh`` (both or neither) make the learner play sparse streams in O(nnz)
-    per round (see :func:`register_sparse_learner`).  The parameter names must be exactly these
-    (a ValueError at registration names them).
+    per round (see :func:`register_sparse_learner`).
+
+    ``batch(spec, P, S, Z, X, G, H, V, t, OUT)``, optional, is round t of ``step`` for every trial
+    at once, on the same arrays with the trial index last (structure of arrays, C order): P[j, k],
+    S[slot, i, k], Z[slot, k], X[i, k], G[i, k], H[i, k], V[i, k]; it writes trial k's
+    (max_abs_step, beta1_t, alpha_t) into OUT[0, k], OUT[1, k], OUT[2, k].  Its results must be
+    ``step``'s bit for bit (the same operations in the same order for each trial).  Written with
+    the trials as the innermost loop and no branch that leaves it, the compiler interleaves the
+    trials and vectorises across them: games of several trials whose stream and domain have batch
+    forms too play through it (see :func:`regretlab._registry.batch_support`).
+
+    The parameter names must be exactly these (a ValueError at registration names them).
     """
     if (touch is None) != (refresh is None):
         raise ValueError(f"learner {getattr(spec_cls, '__name__', spec_cls)}: a sparse form needs both touch and "
@@ -98,10 +117,12 @@ def register_learner(spec_cls, step, *, touch=None, refresh=None):
     _register(_LEARNER_STEP, "learner", spec_cls, step, "step")
     if touch is not None:
         register_sparse_learner(spec_cls, touch, refresh)
+    if batch is not None:
+        _register(_LEARNER_BATCH, "learner", spec_cls, batch, "batch step")
     return step
 
 
-def register_stream(spec_cls, round_fn, *, touch=None):
+def register_stream(spec_cls, round_fn, *, touch=None, batch=None):
     """Register ``round_fn(spec, seed, t, X, k, G, SUFF) -> loss``.
 
     Evaluates f_t at theta_t = X[k], writes g_t into G[k], adds round t's
@@ -117,16 +138,24 @@ def register_stream(spec_cls, round_fn, *, touch=None):
     and that the indices increase strictly within [0, d), and otherwise stops with a ValueError
     naming the round (a touch function that writes past max_touched entries or coordinate d - 1
     has already written outside the arrays by then: the check reports it, it cannot prevent it).
-    The parameter names of both functions must be exactly these (a ValueError at registration
+
+    ``batch(spec, seeds, t, X, G, SUFF, LOSS)``, optional, is round t of ``round_fn`` for every
+    trial k (seed ``seeds[k]``) at once, on arrays with the trial index last: X[i, k], G[i, k],
+    SUFF[j, k]; it writes trial k's loss into LOSS[k].  Bit for bit ``round_fn``'s results (see
+    ``batch`` in :func:`register_learner`).
+
+    The parameter names of these functions must be exactly these (a ValueError at registration
     names them).
     """
     _register(_STREAM_ROUND, "stream", spec_cls, round_fn, "round")
     if touch is not None:
         _register(_STREAM_TOUCH, "stream", spec_cls, touch, "stream touch")
+    if batch is not None:
+        _register(_STREAM_BATCH, "stream", spec_cls, batch, "batch round")
     return round_fn
 
 
-def register_domain(spec_cls, project_fn, *, project_touched=None):
+def register_domain(spec_cls, project_fn, *, project_touched=None, batch=None):
     """Register ``project_fn(spec, X, k, W, weighted)``: project X[k] in place.
 
     With ``weighted`` true, minimise sum_i W[k, i] (x_i - y_i)^2 instead of the
@@ -134,12 +163,19 @@ def register_domain(spec_cls, project_fn, *, project_touched=None):
 
     ``project_touched(spec, X, k, IDX, m)``, optional, for a coordinatewise projection only:
     the Euclidean projection of X[k] when only the coordinates IDX[k, :m] may have left the set
-    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.  The
-    parameter names must be exactly these (a ValueError at registration names them).
+    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.
+
+    ``batch(spec, X, W, weighted)``, optional, projects every trial's iterate at once, on arrays
+    with the trial index last (X[i, k], W[i, k]), bit for bit as ``project_fn`` (see ``batch`` in
+    :func:`register_learner`).
+
+    The parameter names must be exactly these (a ValueError at registration names them).
     """
     _register(_PROJECT, "domain", spec_cls, project_fn, "project")
     if project_touched is not None:
         _register(_PROJECT_TOUCHED, "domain", spec_cls, project_touched, "project_touched")
+    if batch is not None:
+        _register(_PROJECT_BATCH, "domain", spec_cls, batch, "batch project")
     return project_fn
 
 
@@ -223,6 +259,13 @@ def sparse_support(lspec, sspec, dspec, recs, weighted):
     return why, exact
 
 
+def batch_support(lspec, sspec, dspec):
+    """The components of this game without a batch form (empty when its trials can play a round at
+    once, see ``batch`` in :func:`register_learner`)."""
+    return [what for what, table, spec in (("learner", _LEARNER_BATCH, lspec), ("stream", _STREAM_BATCH, sspec),
+                                           ("domain", _PROJECT_BATCH, dspec)) if type(spec) not in table]
+
+
 # --- the stubs the engine calls --------------------------------------------------------
 
 def learner_step(spec, P, k, S, Z, X, G, H, V, t):
@@ -251,6 +294,18 @@ def stream_touch(spec, seed, t, X, k, G, SUFF, IDX):
 
 def project_touched(spec, X, k, IDX, m):
     return _PROJECT_TOUCHED[type(spec)](spec, X, k, IDX, m)
+
+
+def learner_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+    return _LEARNER_BATCH[type(spec)](spec, P, S, Z, X, G, H, V, t, OUT)
+
+
+def stream_batch(spec, seeds, t, X, G, SUFF, LOSS):
+    return _STREAM_BATCH[type(spec)](spec, seeds, t, X, G, SUFF, LOSS)
+
+
+def project_batch(spec, X, W, weighted):
+    return _PROJECT_BATCH[type(spec)](spec, X, W, weighted)
 
 
 # what the kernel calls is compiled into it (the kernel is cached), so not cached on its own: generated
@@ -318,14 +373,33 @@ def _project_touched_typed(spec, X, k, IDX, m):
     return _linked(_PROJECT_TOUCHED, "project_touched", locals())
 
 
+@overload(learner_batch, jit_options=_INLINED, inline="always")
+def _learner_batch_typed(spec, P, S, Z, X, G, H, V, t, OUT):
+    return _linked(_LEARNER_BATCH, "batch step", locals())
+
+
+@overload(stream_batch, jit_options=_INLINED, inline="always")
+def _stream_batch_typed(spec, seeds, t, X, G, SUFF, LOSS):
+    return _linked(_STREAM_BATCH, "batch round", locals())
+
+
+@overload(project_batch, jit_options=_INLINED, inline="always")
+def _project_batch_typed(spec, X, W, weighted):
+    return _linked(_PROJECT_BATCH, "batch project", locals())
+
+
 # --- recorders: per-round statistics the engine runs without knowing what they compute ------
 
 class RecorderInfo:
     """What the engine needs to know of a registered recorder spec class (see :func:`register_recorder`)."""
 
     def __init__(self, spec_cls, fields, n_acc, coords, coord_start, final, observe, after_step, snapshot,
-                 sparse=False, observe_touched=None, after_step_touched=None, sync=None, needs_monotone_h=False):
+                 sparse=False, observe_touched=None, after_step_touched=None, sync=None, needs_monotone_h=False,
+                 observe_batch=None, after_step_batch=None):
         self.sparse = bool(sparse)
+        # the batch forms (None: the batch loop calls the per-trial function for each trial)
+        self.observe_batch = observe_batch
+        self.after_step_batch = after_step_batch
         self.needs_monotone_h = bool(needs_monotone_h)
         self.observe_touched = observe_touched or _keep_observe_touched
         self.after_step_touched = after_step_touched or _keep_after_step_touched
@@ -366,7 +440,7 @@ def _keep_sync(spec, a, C, k, X, H, V, IDX, m):
 
 def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_start=None, final=None,
                       observe=None, after_step=None, sparse=None, observe_touched=None, after_step_touched=None,
-                      sync=None, needs_monotone_h=False):
+                      sync=None, needs_monotone_h=False, observe_batch=None, after_step_batch=None):
     r"""Register a recorder: statistics accumulated in the compiled loop and written at each checkpoint.
 
     The engine calls a recorder's three functions without knowing what they compute; a bound
@@ -422,10 +496,21 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
         Whether the sparse form assumes what a learner's ``untouched_h="constant"`` or
         ``"nondecreasing"`` promises (see :func:`register_sparse_learner`); games of a learner with
         ``untouched_h="any"`` then play dense.
+    observe_batch : function, optional
+        ``observe_batch(spec, A, C, t, X, G, W)``: ``observe`` for every trial k at once, for the
+        loop that plays the trials of a round together (see ``batch`` in :func:`register_learner`),
+        on arrays with the trial index last: the accumulators A[j, k] (updated in place), the
+        coordinate rows C[j, i, k], X[i, k], G[i, k]; W is scratch of 4 rows of n (W[r, k]) that
+        the function may use between its entry and exit.  Bit for bit ``observe``'s results.
+        Without it the batch loop calls ``observe`` trial by trial (correct, and slower).
+    after_step_batch : function, optional
+        ``after_step_batch(spec, A, C, t, X, H, V, OUT, W)``: ``after_step`` likewise, with trial k's
+        (step, beta1_t, alpha_t) in OUT[0, k], OUT[1, k], OUT[2, k].
     """
     if not (isinstance(spec_cls, type) and issubclass(spec_cls, tuple) and hasattr(spec_cls, "_fields")):
         raise ValueError(f"recorder spec must be a NamedTuple class, got {spec_cls!r}")
-    for what, fn in (("snapshot", snapshot), ("observe", observe), ("after_step", after_step)):
+    for what, fn in (("snapshot", snapshot), ("observe", observe), ("after_step", after_step),
+                     ("observe_batch", observe_batch), ("after_step_batch", after_step_batch)):
         if fn is not None and not callable(fn):
             raise ValueError(f"recorder {spec_cls.__name__}: {what} must be a function, got {fn!r}")
     if snapshot is None:
@@ -450,9 +535,15 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
             raise ValueError(f"recorder {spec_cls.__name__}: {what} must be a function, got {fn!r}")
         if sparse and dense is not None and fn is None:
             raise ValueError(f"recorder {spec_cls.__name__}: sparse=True needs {what} (it has {what[:-8]})")
+    for what, dense, fn in (("observe_batch", observe, observe_batch), ("after_step_batch", after_step,
+                                                                         after_step_batch)):
+        if fn is not None and dense is None:
+            raise ValueError(f"recorder {spec_cls.__name__}: {what} is the batch form of {what[:-6]}, which it "
+                             "does not have")
     _RECORDERS[spec_cls] = RecorderInfo(spec_cls, fields, n_acc, coords, coord_start, final,
                                         observe or _keep_observe, after_step or _keep_after_step, snapshot,
-                                        sparse, observe_touched, after_step_touched, sync, needs_monotone_h)
+                                        sparse, observe_touched, after_step_touched, sync, needs_monotone_h,
+                                        observe_batch, after_step_batch)
     return spec_cls
 
 
@@ -491,6 +582,57 @@ def after_step_touched(spec, a, C, k, t, X, H, V, step, beta1_t, alpha_t, IDX, m
 
 def sync(spec, a, C, k, X, H, V, IDX, m):
     return _RECORDERS[type(spec)].sync(spec, a, C, k, X, H, V, IDX, m)
+
+
+# The batch loop (regretlab.game.kernel._play_batch_kernel_py) keeps the recorders' accumulators and
+# coordinate rows with the trial index last (RA[j]: (n_acc, n), RC[j]: (n_coords, d, n)), copied in and
+# out by rec_soa and rec_aos, and calls each recorder's batch form, or its per-trial function trial by
+# trial on transposed views when it has none.
+
+def rec_soa(recs, RA, RC):
+    """The recorders' accumulators and coordinate rows with the trial index last (copies)."""
+    import numpy as np
+
+    return (tuple(np.ascontiguousarray(a.T) for a in RA), tuple(np.ascontiguousarray(c.transpose((1, 2, 0)))
+                                                                 for c in RC))
+
+
+def rec_aos(recs, RA, RC, RAT, RCT):
+    """Copy the batch loop's rows back into the game's arrays."""
+    for j in range(len(recs)):
+        RA[j][:] = RAT[j].T
+        RC[j][:] = RCT[j].transpose((2, 0, 1))
+
+
+def _trialwise(fn, spec, A, C, t, X, args):
+    for k in range(X.shape[1]):
+        a = fn(spec, tuple(float(x) for x in A[:, k]), C.transpose((2, 0, 1)), k, t, X.T, *args(k))
+        for i, x in enumerate(a):
+            A[i, k] = x
+
+
+def observe_batch_all(recs, RA, RC, t, X, G, W):
+    for j, r in enumerate(recs):
+        info = _RECORDERS[type(r)]
+        if info.observe_batch is not None:
+            info.observe_batch(r, RA[j], RC[j], t, X, G, W)
+        elif info.observe is not _keep_observe:
+            _trialwise(info.observe, r, RA[j], RC[j], t, X, lambda k: (G.T,))
+
+
+def after_step_batch_all(recs, RA, RC, t, X, H, V, OUT, W):
+    for j, r in enumerate(recs):
+        info = _RECORDERS[type(r)]
+        if info.after_step_batch is not None:
+            info.after_step_batch(r, RA[j], RC[j], t, X, H, V, OUT, W)
+        elif info.after_step is not _keep_after_step:
+            _trialwise(info.after_step, r, RA[j], RC[j], t, X, lambda k: (H.T, V.T, OUT[0, k], OUT[1, k], OUT[2, k]))
+
+
+def snapshot_batch_all(recs, RA, RC, X, V, FIELDS, c):
+    for j, r in enumerate(recs):
+        for k in range(X.shape[1]):
+            snapshot(r, tuple(float(x) for x in RA[j][:, k]), RC[j].transpose((2, 0, 1)), k, X.T, V.T, FIELDS[j], c)
 
 
 # The engine walks the tuple of recorders with these (the functions above are their interpreter
@@ -644,3 +786,73 @@ def _after_step_touched_all_typed(recs, accs, RC, k, t, X, H, V, step, beta1_t, 
 def _sync_all_typed(recs, accs, RC, k, X, H, V, IDX, m):
     return _unrolled(recs, "sync", "sync_all", ("recs", "accs", "RC", "k", "X", "H", "V", "IDX", "m"), True,
                      locals())
+
+
+# --- the batch loop's walkers ---------------------------------------------------------------
+
+@overload(rec_soa, jit_options=_INLINED, inline="always")
+def _rec_soa_typed(recs, RA, RC):
+    n = len(recs.types)
+    a = _tuple_src(f"np.ascontiguousarray(RA[{j}].T)" for j in range(n))
+    c = _tuple_src(f"np.ascontiguousarray(RC[{j}].transpose((1, 2, 0)))" for j in range(n))
+    import numpy as np
+
+    return _generated("rec_soa", ("recs", "RA", "RC"), [f"return ({a}, {c})"], {"np": np})
+
+
+@overload(rec_aos, jit_options=_INLINED, inline="always")
+def _rec_aos_typed(recs, RA, RC, RAT, RCT):
+    body = [line for j in range(len(recs.types))
+            for line in (f"RA[{j}][:] = RAT[{j}].T", f"RC[{j}][:] = RCT[{j}].transpose((2, 0, 1))")]
+    return _generated("rec_aos", ("recs", "RA", "RC", "RAT", "RCT"), body + ["return None"])
+
+
+def _batch_walker(recs, name, args, batch_what, what, keep, trial_args, types):
+    """Source for ``name(*args)``: each recorder's ``batch_what`` function with its own rows, or, for a
+    recorder without one, its per-trial ``what`` function trial by trial on views with the trial
+    index first (``trial_args``: the per-trial function's arguments after ``k, t, X``)."""
+    fns, body = {}, []
+    for j, r in enumerate(recs.types):
+        info = _rec_info(r)
+        fn = getattr(info, batch_what)
+        if fn is not None:
+            argtys = [types[a][j] if a in ("recs", "RA", "RC") else types[a] for a in args]
+            disp = _dispatcher(fn)
+            fns[f"f{j}"] = disp if _always_inline(disp, argtys) else _dispatcher(fn, numba_inline=True)
+            body.append(f"f{j}(" + ", ".join(f"{a}[{j}]" if a in ("recs", "RA", "RC") else a for a in args) + ")")
+        elif getattr(info, what) is not keep:
+            fns[f"f{j}"] = _dispatcher(getattr(info, what))  # a call per trial: user recorders without batch forms
+            m = info.n_acc
+            body += [f"C{j} = RC[{j}].transpose((2, 0, 1))",
+                     "for k in range(X.shape[1]):",
+                     f"    a = f{j}(recs[{j}], {_tuple_src(f'RA[{j}][{i}, k]' for i in range(m))}, C{j}, k, t, X.T, "
+                     f"{trial_args})"]
+            body += [f"    RA[{j}][{i}, k] = a[{i}]" for i in range(m)]
+    return _generated(name, args, body + ["return None"], fns)
+
+
+@overload(observe_batch_all, jit_options=_INLINED, inline="always")
+def _observe_batch_all_typed(recs, RA, RC, t, X, G, W):
+    return _batch_walker(recs, "observe_batch_all", ("recs", "RA", "RC", "t", "X", "G", "W"), "observe_batch",
+                         "observe", _keep_observe, "G.T", locals())
+
+
+@overload(after_step_batch_all, jit_options=_INLINED, inline="always")
+def _after_step_batch_all_typed(recs, RA, RC, t, X, H, V, OUT, W):
+    return _batch_walker(recs, "after_step_batch_all", ("recs", "RA", "RC", "t", "X", "H", "V", "OUT", "W"),
+                         "after_step_batch", "after_step", _keep_after_step, "H.T, V.T, OUT[0, k], OUT[1, k], OUT[2, k]",
+                         locals())
+
+
+@overload(snapshot_batch_all, jit_options=_INLINED, inline="always")
+def _snapshot_batch_all_typed(recs, RA, RC, X, V, FIELDS, c):
+    fns, body = {}, []
+    for j, r in enumerate(recs.types):
+        info = _rec_info(r)
+        fns[f"f{j}"] = _dispatcher(info.snapshot)  # at checkpoints only: a call
+        body += [f"C{j} = RC[{j}].transpose((2, 0, 1))",
+                 "for k in range(X.shape[1]):",
+                 f"    f{j}(recs[{j}], {_tuple_src(f'RA[{j}][{i}, k]' for i in range(info.n_acc))}, C{j}, k, X.T, V.T, "
+                 f"FIELDS[{j}], c)"]
+    return _generated("snapshot_batch_all", ("recs", "RA", "RC", "X", "V", "FIELDS", "c"), body + ["return None"],
+                      fns)

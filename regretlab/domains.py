@@ -120,7 +120,16 @@ def _box_project_touched(spec, X, k, IDX, m):
             X[k, i] = spec.hi[i]
 
 
-register_domain(_BoxSpec, _box_project, project_touched=_box_project_touched)
+def _box_project_batch(spec, X, W, weighted):
+    for i in range(X.shape[0]):
+        lo = spec.lo[i]
+        hi = spec.hi[i]
+        for k in range(X.shape[1]):
+            x = X[i, k]
+            X[i, k] = lo if x < lo else (hi if x > hi else x)
+
+
+register_domain(_BoxSpec, _box_project, project_touched=_box_project_touched, batch=_box_project_batch)
 
 
 class Box(Domain):
@@ -404,7 +413,11 @@ def _free_project_touched(spec, X, k, IDX, m):
     return
 
 
-register_domain(_FreeSpec, _free_project, project_touched=_free_project_touched)
+def _free_project_batch(spec, X, W, weighted):
+    return
+
+
+register_domain(_FreeSpec, _free_project, project_touched=_free_project_touched, batch=_free_project_batch)
 
 
 class Unconstrained(Domain):

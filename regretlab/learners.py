@@ -309,7 +309,9 @@ def _specialise(base, make_step, compiled, runtime=None):
     ``make_step(**modes)`` returns the step, or ``(step, touch, refresh[, options])`` for a mode that
     can play sparse rounds in O(nnz) (see :func:`regretlab._registry.register_sparse_learner`, which
     takes the options): OGD, AdaGrad, Adam (lazy, or with beta1 = 0) and RMSProp, whose dense and
-    sparse forms share one per-coordinate update.
+    sparse forms share one per-coordinate update.  ``options["batch"]``, if given, is the batch
+    form (``batch`` of :func:`regretlab._registry.register_learner`: OGD, AdaGrad, Adam), which
+    shares the same update.
 
     The classes are module attributes created at import, so a kernel cached on disk unpickles them.
     """
@@ -325,10 +327,13 @@ def _specialise(base, make_step, compiled, runtime=None):
         cls.__module__ = __name__
         cls.__qualname__ = cls_name
         globals()[cls_name] = cls
-        made = make_step(**modes)  # the step, or (step, touch, refresh[, options]) with its sparse form
+        made = make_step(**modes)  # the step, or (step, touch, refresh, options) with its sparse and batch forms
         if isinstance(made, tuple):
-            register_learner(cls, made[0])
-            register_sparse_learner(cls, made[1], made[2], **(made[3] if len(made) > 3 else {}))
+            options = dict(made[3]) if len(made) > 3 else {}
+            batch = options.pop("batch", None)
+            register_learner(cls, made[0], batch=batch)
+            if made[1] is not None:
+                register_sparse_learner(cls, made[1], made[2], **options)
         else:
             register_learner(cls, made)
         for rvalues in itertools.product(*runtime.values()):
@@ -347,6 +352,24 @@ def _make_adam_step(schedule, lazy, eps_hat):
 
     # bias: 0 paper (1 - beta1^t), 1 none, 2 current (1 - beta1_t^t); eps_hat: 0 Algorithm 1, 1 eps-hat form
     @_inline
+    def _powers(t, beta1, beta2, lam, p1, p2, pl, p1t):
+        """The running powers (beta1^t, beta2^t, lam^(t-1), beta1_t^t = beta1^t lam^(t(t-1))) of round t
+        from those of round t - 1."""
+        if t == 1:
+            return beta1, beta2, 1.0, beta1
+        pl = _flush(pl * lam)
+        return _flush(p1 * beta1), _flush(p2 * beta2), pl, _flush(p1t * beta1 * pl * pl)
+
+    @_inline
+    def _bias(bias, p1, p2, p1t):
+        """The bias corrections (c1, c2) of round t from its running powers."""
+        if bias == 0:
+            return 1.0 - p1, 1.0 - p2
+        if bias == 1:
+            return 1.0, 1.0
+        return 1.0 - p1t, 1.0 - p2
+
+    @_inline
     def _round(spec, P, k, Z, t):
         """Round t's per-trial scalars (the running powers in Z advanced)."""
         bias = spec.bias
@@ -354,51 +377,43 @@ def _make_adam_step(schedule, lazy, eps_hat):
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
         eps = P[k, px.eps]
-        lam = P[k, px.lam]
-        if t == 1:
-            Z[k, sx.beta1_pow] = beta1  # beta1^t
-            Z[k, sx.beta2_pow] = beta2  # beta2^t
-            Z[k, sx.lam_pow] = 1.0  # lam^(t-1)
-            Z[k, sx.beta1_t_pow] = beta1  # beta1_t^t = beta1^t lam^(t(t-1))
-        else:
-            Z[k, sx.beta1_pow] = _flush(Z[k, sx.beta1_pow] * beta1)
-            Z[k, sx.beta2_pow] = _flush(Z[k, sx.beta2_pow] * beta2)
-            Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
-            Z[k, sx.beta1_t_pow] = _flush(Z[k, sx.beta1_t_pow] * beta1 * Z[k, sx.lam_pow] * Z[k, sx.lam_pow])
-        b1t = beta1 * Z[k, sx.lam_pow]
-        p1 = Z[k, sx.beta1_pow]  # read before branching on the mode (see _specialise)
-        p2 = Z[k, sx.beta2_pow]
-        p1t = Z[k, sx.beta1_t_pow]
-        if bias == 0:
-            c1 = 1.0 - p1
-            c2 = 1.0 - p2
-        elif bias == 1:
-            c1 = 1.0
-            c2 = 1.0
-        else:
-            c1 = 1.0 - p1t
-            c2 = 1.0 - p2
+        p1, p2, pl, p1t = _powers(t, beta1, beta2, P[k, px.lam], Z[k, sx.beta1_pow], Z[k, sx.beta2_pow],
+                                  Z[k, sx.lam_pow], Z[k, sx.beta1_t_pow])
+        Z[k, sx.beta1_pow] = p1
+        Z[k, sx.beta2_pow] = p2
+        Z[k, sx.lam_pow] = pl
+        Z[k, sx.beta1_t_pow] = p1t
+        b1t = beta1 * pl
+        c1, c2 = _bias(bias, p1, p2, p1t)
         alpha_t = _alpha_t(schedule, alpha, t)
         sc2 = math.sqrt(c2)
         step_scale = alpha_t * sc2 / c1
         return b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale
 
     @_inline
-    def _coordinate(S, X, H, V, k, i, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale):
-        """Coordinate i's update at round t; returns |Delta_{t,i}|."""
-        m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
-        v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
-        S[k, sx.m, i] = m
-        S[k, sx.v, i] = v
+    def _update(m0, v0, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale):
+        """One coordinate's (m, v, v_hat, H, Delta) at round t from its (m, v) of round t - 1."""
+        m = b1t * m0 + (1.0 - b1t) * g
+        v = beta2 * v0 + (1.0 - beta2) * g * g
         vhat = v / c2
         if eps_hat == 0:
             den = math.sqrt(vhat) + eps
             step = alpha_t * (m / c1) / den if den > 0.0 else 0.0
-            H[k, i] = den / alpha_t
+            h = den / alpha_t
         else:
             den = math.sqrt(v) + eps
             step = step_scale * m / den if den > 0.0 else 0.0
-            H[k, i] = den / (alpha_t * sc2)
+            h = den / (alpha_t * sc2)
+        return m, v, vhat, h, step
+
+    @_inline
+    def _coordinate(S, X, H, V, k, i, g, b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale):
+        """Coordinate i's update at round t; returns |Delta_{t,i}|."""
+        m, v, vhat, h, step = _update(S[k, sx.m, i], S[k, sx.v, i], g, b1t, beta2, eps, c1, c2, alpha_t, sc2,
+                                      step_scale)
+        S[k, sx.m, i] = m
+        S[k, sx.v, i] = v
+        H[k, i] = h
         V[k, i] = vhat
         X[k, i] -= step
         return abs(step)
@@ -414,6 +429,40 @@ def _make_adam_step(schedule, lazy, eps_hat):
             if a > big:
                 big = a
         return big, b1t, alpha_t
+
+    def _adam_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        # _adam_step for every trial k (arrays with the trials last): the running powers and the
+        # schedule once per trial, then each coordinate for all trials (the bias corrections are
+        # recomputed there from the powers: a subtraction, cheaper than a row of scratch)
+        bias = spec.bias
+        n = X.shape[1]
+        for k in range(n):
+            p1, p2, pl, p1t = _powers(t, P[px.beta1, k], P[px.beta2, k], P[px.lam, k], Z[sx.beta1_pow, k],
+                                      Z[sx.beta2_pow, k], Z[sx.lam_pow, k], Z[sx.beta1_t_pow, k])
+            Z[sx.beta1_pow, k] = p1
+            Z[sx.beta2_pow, k] = p2
+            Z[sx.lam_pow, k] = pl
+            Z[sx.beta1_t_pow, k] = p1t
+            OUT[0, k] = 0.0
+            OUT[1, k] = P[px.beta1, k] * pl
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                g = G[i, k]
+                if lazy == 1 and g == 0.0:
+                    continue
+                c1, c2 = _bias(bias, Z[sx.beta1_pow, k], Z[sx.beta2_pow, k], Z[sx.beta1_t_pow, k])
+                alpha_t = OUT[2, k]
+                sc2 = math.sqrt(c2)
+                m, v, vhat, h, step = _update(S[sx.m, i, k], S[sx.v, i, k], g, OUT[1, k], P[px.beta2, k],
+                                              P[px.eps, k], c1, c2, alpha_t, sc2, alpha_t * sc2 / c1)
+                S[sx.m, i, k] = m
+                S[sx.v, i, k] = v
+                H[i, k] = h
+                V[i, k] = vhat
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
 
     def _adam_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
         b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale = _round(spec, P, k, Z, t)
@@ -432,7 +481,7 @@ def _make_adam_step(schedule, lazy, eps_hat):
         def _adam_refresh(spec, P, k, S, Z, H, V, t, i, last):
             return  # lazy: an untouched coordinate keeps m, v, theta, H and V
 
-        return _adam_step, _adam_touch, _adam_refresh, dict(untouched_h="constant")
+        return _adam_step, _adam_touch, _adam_refresh, dict(untouched_h="constant", batch=_adam_batch)
 
     @_inline
     def _scalars(spec, P, k, Z, t):
@@ -460,7 +509,7 @@ def _make_adam_step(schedule, lazy, eps_hat):
             H[k, i] = (math.sqrt(v) + eps) / (alpha_t * sc2)
         V[k, i] = vhat
 
-    return _adam_step, _adam_touch, _adam_refresh, dict(exact=False, untouched_h="any")
+    return _adam_step, _adam_touch, _adam_refresh, dict(exact=False, untouched_h="any", batch=_adam_batch)
 
 
 _ADAM_SPECS = _specialise("_AdamSpec", _make_adam_step, dict(schedule=(THEOREM, CONSTANT), lazy=(0, 1), eps_hat=(0, 1)),
@@ -744,16 +793,37 @@ def _make_adagrad_step(schedule):
     px, sx = _layout(AdaGradParams, AdaGradState, ('sum_g2',))
 
     @_inline
-    def _coordinate(S, X, G, H, V, k, i, alpha_t, delta):
-        g = G[k, i]
-        n = S[k, sx.sum_g2, i] + g * g
-        S[k, sx.sum_g2, i] = n
+    def _update(s0, g, alpha_t, delta):
+        """One coordinate's (sum g^2, H, Delta) at round t from its sum of round t - 1."""
+        n = s0 + g * g
         den = delta + math.sqrt(n)
         step = alpha_t * g / den if den > 0.0 else 0.0
-        H[k, i] = den / alpha_t
+        return n, den / alpha_t, step
+
+    @_inline
+    def _coordinate(S, X, G, H, V, k, i, alpha_t, delta):
+        n, h, step = _update(S[k, sx.sum_g2, i], G[k, i], alpha_t, delta)
+        S[k, sx.sum_g2, i] = n
+        H[k, i] = h
         V[k, i] = n
         X[k, i] -= step
         return abs(step)
+
+    def _adagrad_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        n = X.shape[1]
+        for k in range(n):
+            OUT[0, k] = 0.0
+            OUT[1, k] = 0.0
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                s, h, step = _update(S[sx.sum_g2, i, k], G[i, k], OUT[2, k], P[px.delta, k])
+                S[sx.sum_g2, i, k] = s
+                H[i, k] = h
+                V[i, k] = s
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
 
     def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
@@ -783,7 +853,8 @@ def _make_adagrad_step(schedule):
         H[k, i] = (P[k, px.delta] + math.sqrt(n)) / _alpha_t(schedule, P[k, px.alpha], t)
         V[k, i] = n
 
-    return _adagrad_step, _adagrad_touch, _adagrad_refresh, dict(untouched_h="nondecreasing")  # beta1_t = 0
+    return _adagrad_step, _adagrad_touch, _adagrad_refresh, dict(untouched_h="nondecreasing",  # beta1_t = 0
+                                                                 batch=_adagrad_batch)
 
 
 _ADAGRAD_SPECS = _specialise("_AdaGradSpec", _make_adagrad_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -919,6 +990,21 @@ def _make_ogd_step(schedule):
                 big = s
         return big, 0.0, alpha_t
 
+    def _ogd_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        n = X.shape[1]
+        for k in range(n):
+            OUT[0, k] = 0.0
+            OUT[1, k] = 0.0
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                alpha_t = OUT[2, k]
+                step = alpha_t * G[i, k]
+                H[i, k] = 1.0 / alpha_t
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+
     def _ogd_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         big = 0.0
@@ -932,7 +1018,7 @@ def _make_ogd_step(schedule):
     def _ogd_refresh(spec, P, k, S, Z, H, V, t, i, last):
         H[k, i] = 1.0 / _alpha_t(schedule, P[k, px.alpha], t)  # an untouched coordinate does not move
 
-    return _ogd_step, _ogd_touch, _ogd_refresh, dict(untouched_h="nondecreasing")  # beta1_t = 0
+    return _ogd_step, _ogd_touch, _ogd_refresh, dict(untouched_h="nondecreasing", batch=_ogd_batch)  # beta1_t = 0
 
 
 _OGD_SPECS = _specialise("_OGDSpec", _make_ogd_step, dict(schedule=(THEOREM, CONSTANT)))

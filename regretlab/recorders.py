@@ -93,9 +93,26 @@ def _gn_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 2] = a[1]
 
 
+def _gn_observe_batch(spec, A, C, t, X, G, W):
+    d, n = G.shape
+    for k in range(n):
+        W[0, k] = 0.0  # ||g_t||^2
+        W[1, k] = 0.0  # ||g_t||_inf
+    for i in range(d):
+        for k in range(n):
+            gg = G[i, k] * G[i, k]
+            C[0, i, k] += gg
+            W[0, k] += gg
+            ag = abs(G[i, k])
+            W[1, k] = ag if ag > W[1, k] else W[1, k]
+    for k in range(n):
+        A[0, k] = W[0, k] if W[0, k] > A[0, k] else A[0, k]
+        A[1, k] = W[1, k] if W[1, k] > A[1, k] else A[1, k]
+
+
 register_recorder(GradientNorms, fields=("sum_g_norm", "max_g_2", "max_g_inf"), n_acc=2, coords=("sum_g2",),
                   final={"sum_g2": "sum_g2"}, observe=_gn_observe, snapshot=_gn_snapshot,
-                  sparse=True, observe_touched=_gn_observe_touched)
+                  sparse=True, observe_touched=_gn_observe_touched, observe_batch=_gn_observe_batch)
 
 
 # ------------------------------------------------------------------ iterate ranges
@@ -162,11 +179,21 @@ def _ir_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 1] = dinf * math.sqrt(d2)
 
 
+def _ir_observe_batch(spec, A, C, t, X, G, W):
+    for i in range(X.shape[0]):
+        for k in range(X.shape[1]):
+            x = X[i, k]
+            lo = C[0, i, k]
+            hi = C[1, i, k]
+            C[0, i, k] = x if x < lo else lo
+            C[1, i, k] = x if x > hi else hi
+
+
 register_recorder(IterateRange, fields=("spread_inf", "spread_2"), coords=("theta_min", "theta_max"),
                   coord_start={"theta_min": "x0", "theta_max": "x0"},
                   final={"theta_min": "theta_min", "theta_max": "theta_max"},
                   observe=_ir_observe, snapshot=_ir_snapshot,
-                  sparse=True, observe_touched=_ir_observe_touched, sync=_ir_sync)
+                  sparse=True, observe_touched=_ir_observe_touched, sync=_ir_sync, observe_batch=_ir_observe_batch)
 
 
 # ------------------------------------------------------------------ the learner's preconditioner
@@ -289,10 +316,34 @@ def _ss_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 3] = a[3]
 
 
+def _ss_after_step_batch(spec, A, C, t, X, H, V, OUT, W):
+    d, n = H.shape
+    for k in range(n):
+        W[0, k] = 0.0  # the number of i with Gamma_{t,i} < 0
+        W[1, k] = 0.0  # sum_i H_{t,i}
+    for i in range(d):
+        for k in range(n):
+            h = H[i, k]
+            W[0, k] += 1.0 if h < C[0, i, k] else 0.0
+            C[0, i, k] = h
+            W[1, k] += h
+    for k in range(n):
+        step = OUT[0, k]
+        A[3, k] = step if step > A[3, k] else A[3, k]
+        neg = W[0, k]
+        if neg > 0.0:
+            if A[0, k] == 0.0:
+                A[1, k] = t
+            A[0, k] += neg
+        A[2, k] += OUT[1, k] * W[1, k]
+        A[4, k] = W[1, k]
+        A[5, k] = 0.0
+
+
 register_recorder(StepSizeGrowth, fields=("gamma_neg", "first_gamma_neg", "sum_beta1_h", "max_step"), n_acc=6,
                   coords=("h_prev",), after_step=_ss_after_step, snapshot=_ss_snapshot,
                   sparse=True, observe_touched=_ss_observe_touched, after_step_touched=_ss_after_step_touched,
-                  sync=_ss_sync, needs_monotone_h=True)
+                  sync=_ss_sync, needs_monotone_h=True, after_step_batch=_ss_after_step_batch)
 
 
 # ------------------------------------------------------------------ the lemmas of the proof
@@ -321,8 +372,20 @@ def _one_snapshot(spec, a, C, k, X, V, out, c):
     out[k, c, 0] = a[0]
 
 
+def _l103_observe_batch(spec, A, C, t, X, G, W):
+    d, n = G.shape
+    for k in range(n):
+        W[0, k] = 0.0  # ||g_t||_1
+    for i in range(d):
+        for k in range(n):
+            W[0, k] += abs(G[i, k])
+    r = 1.0 / math.sqrt(t)
+    for k in range(n):
+        A[0, k] = A[0, k] + W[0, k] * r
+
+
 register_recorder(Lemma103, fields=("lemma_10_3_lhs",), n_acc=1, observe=_l103_observe, snapshot=_one_snapshot,
-                  sparse=True, observe_touched=_l103_observe_touched)
+                  sparse=True, observe_touched=_l103_observe_touched, observe_batch=_l103_observe_batch)
 
 
 class Lemma104(NamedTuple):
@@ -377,10 +440,30 @@ def _l104_sync(spec, a, C, k, X, H, V, IDX, m):
     return a
 
 
+def _l104_observe_batch(spec, A, C, t, X, G, W):
+    for i in range(X.shape[0]):
+        for k in range(X.shape[1]):
+            C[0, i, k] = X[i, k]
+
+
+def _l104_after_step_batch(spec, A, C, t, X, H, V, OUT, W):
+    d, n = X.shape
+    for k in range(n):
+        W[0, k] = 0.0  # the round's sum over i
+        W[1, k] = 1.0 / OUT[2, k]  # 1 / alpha_t
+    for i in range(d):
+        for k in range(n):
+            delta = C[0, i, k] - X[i, k]
+            W[0, k] += (delta * H[i, k]) * (delta * W[1, k])
+    r = 1.0 / math.sqrt(t)
+    for k in range(n):
+        A[0, k] = A[0, k] + W[0, k] * r
+
+
 register_recorder(Lemma104, fields=("lemma_10_4_lhs",), n_acc=1, coords=("theta_prev",),
                   observe=_l104_observe, after_step=_l104_after_step, snapshot=_one_snapshot,
                   sparse=True, observe_touched=_l104_observe_touched, after_step_touched=_l104_after_step_touched,
-                  sync=_l104_sync)
+                  sync=_l104_sync, observe_batch=_l104_observe_batch, after_step_batch=_l104_after_step_batch)
 
 
 #: the order of the default recording's fields in ``runs.records`` and tables (as before recorders)

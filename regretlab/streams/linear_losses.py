@@ -41,7 +41,23 @@ def _periodic_round(spec, seed, t, X, k, G, SUFF):
     return loss
 
 
-register_stream(_PeriodicSpec, _periodic_round)
+def _periodic_batch(spec, seeds, t, X, G, SUFF, LOSS):
+    big = t % spec.period == spec.phase
+    g = spec.big if big else -spec.small
+    d = X.shape[0]
+    for k in range(X.shape[1]):
+        LOSS[k] = 0.0
+    for i in range(d):
+        for k in range(X.shape[1]):
+            G[i, k] = g
+            SUFF[i, k] += g
+            LOSS[k] += g * X[i, k]
+    dyn = spec.dyn if big else spec.dyn_small
+    for k in range(X.shape[1]):
+        SUFF[d, k] += dyn
+
+
+register_stream(_PeriodicSpec, _periodic_round, batch=_periodic_batch)
 
 
 def periodic_linear(big, small, period, *, domain=None, x0=None):
