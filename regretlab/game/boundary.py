@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _validate as V
 from .. import recorders as _recorders
-from .._registry import is_registered, recorder_info, sparse_support
+from .._registry import batch_support, is_registered, recorder_info, sparse_support
 from ..learners import Learner
 from ..runs import Run, Runs
 from ..streams import Stream
@@ -359,7 +359,8 @@ class Game:
         L0 = learners[0]
         lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
         weighted = bool(L0.weighted_projection)
-        kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse)
+        batch = not self.sparse and self.st.theta.shape[0] > 1 and not batch_support(lspec, sspec, dspec)
+        kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse, batch=batch)
         lead = (lspec, sspec, dspec) if self.sparse else (lspec, sspec, dspec, weighted)
         n_seeds = self.n_seeds
         T = int(ck[-1]) if T is None and nc else T

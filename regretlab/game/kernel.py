@@ -10,6 +10,13 @@ The loop knows no statistic by name: the recorders are a tuple of spec objects w
 compile time (``regretlab._registry.observe_all`` and friends), their scalar accumulators a
 tuple of floats carried in registers over a chunk of rounds.  All state lives in arrays owned
 by Python (:class:`State`), so a game can be continued chunk by chunk with bit-identical results.
+
+Three loops: the trials-outer loop (:func:`_play_kernel_py`, one trial's rounds after another,
+which keeps a trial's scalars in registers: the fastest for one trial); the batch loop
+(:func:`_play_batch_kernel_py`, the trials of a round together on arrays with the trials last,
+vectorised across them: games of several trials whose learner, stream and domain have batch
+forms); and the sparse loop (:func:`_play_sparse_kernel_py`, O(nnz) per round).  All three give
+the same numbers bit for bit.
 """
 from __future__ import annotations
 
@@ -20,8 +27,9 @@ import numba
 import numpy as np
 
 from .._jit import JIT_OPTIONS, borrow, inline, njit
-from .._registry import after_step_all, after_step_touched_all, learner_refresh, learner_step, learner_touch, \
-    load_all, observe_all, observe_touched_all, project, project_touched, snapshot_all, store_all, stream_round, \
+from .._registry import after_step_all, after_step_batch_all, after_step_touched_all, learner_batch, learner_refresh, learner_step, \
+    learner_touch, load_all, observe_all, observe_batch_all, observe_touched_all, project, project_batch, \
+    project_touched, rec_aos, rec_soa, snapshot_all, snapshot_batch_all, store_all, stream_batch, stream_round, \
     stream_touch, sync_all
 
 ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2, ERR_TOUCHED = 1, 2, 3, 4, 5
@@ -239,6 +247,134 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
     return t
 
 
+@njit
+def _first_failure(err, RL, G, X, t):
+    """Fill ``err`` with the first non-finite value of round t in the order of :func:`_play_kernel_py`'s
+    checks (trial by trial: the loss, each coordinate's gradient and iterate, the squared gradient
+    norm), on arrays with the trials last; returns whether there is one."""
+    d, n = X.shape
+    for k in range(n):
+        if not math.isfinite(RL[k]):
+            _fail(err, ERR_LOSS, k, t, 0)
+            return True
+        g2 = 0.0
+        for i in range(d):
+            g = G[i, k]
+            x = X[i, k]
+            if not (math.isfinite(g) and math.isfinite(x)):
+                _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
+                return True
+            g2 += g * g
+        if not math.isfinite(g2):
+            _fail(err, ERR_GRAD2, k, t, 0)
+            return True
+    return False
+
+
+@njit
+def _put_back(st, X, G, H, V, S, Z, SUFF, owners):
+    """Copy the trials-last state back into the game's arrays (the recorders' rows: ``rec_aos``).
+
+    ``owners``: the arrays the loop reads only through borrowed views.  Numba frees an array
+    after its last use, and a borrowed view does not count: passing them to this call (compiled
+    on its own, so that the argument is not optimised away), at every exit, keeps them alive
+    until then."""
+    st.theta[:] = X.T
+    st.grad[:] = G.T
+    st.inv_step[:] = H.T
+    st.vhat[:] = V.T
+    st.slots[:] = S.transpose((2, 0, 1))
+    st.scalars[:] = Z.T
+    st.suff[:] = SUFF.T
+
+
+def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
+    """The loop of :func:`_play_kernel_py` with the trials inside the rounds, for n > 1 trials of a game
+    whose learner, stream and domain have batch forms (``regretlab._registry.batch_support``).
+
+    The state is copied to arrays with the trial index last (structure of arrays: X[i, k]) on
+    entry and back on every exit.  Per round the stream's, the learner's, the domain's and the
+    recorders' batch forms play all trials at once, so that the trials' independent chains of
+    divisions and square roots overlap and vectorise, and the per-round scalars (the stream's
+    round of a deterministic stream, sqrt(t)) are computed once.  The finiteness checks are one
+    vectorised test per round; only when it fails does :func:`_first_failure` look for the
+    culprit.  (A recorder without batch forms runs trial by trial on transposed views.)  Each
+    trial does exactly the arithmetic of the trials-outer loop, so the records are bit-identical
+    to it (and to single runs, other batchings and chunkings).
+    """
+    n = st.theta.shape[0]
+    d = st.theta.shape[1]
+    X = np.ascontiguousarray(st.theta.T)
+    G = np.ascontiguousarray(st.grad.T)
+    H = np.ascontiguousarray(st.inv_step.T)
+    V = np.ascontiguousarray(st.vhat.T)
+    S = np.ascontiguousarray(st.slots.transpose((1, 2, 0)))
+    Z = np.ascontiguousarray(st.scalars.T)
+    SUFF = np.ascontiguousarray(st.suff.T)
+    PT = np.ascontiguousarray(P.T)
+    RA, RC = rec_soa(recs, st.acc, st.coords)
+    RL = np.zeros(n)  # the round's loss of each trial
+    G2 = np.zeros(n)
+    OUT = np.zeros((3, n))  # the learner's (max |Delta|, beta1_t, alpha_t) of each trial
+    W = np.zeros((4, n))  # the recorders' scratch
+    # borrowed views for the registered functions (see _play_kernel_py)
+    Xb, Gb, Hb, Vb, Sb, Zb, SUFFb, RLb, OUTb, Wb, RAb, RCb = borrow((X, G, H, V, S, Z, SUFF, RL, OUT, W, RA, RC))
+    FIELDS, LOSS = borrow((rec.fields, st.loss))
+    lspec, sspec, dspec, PTb = borrow((lspec, sspec, dspec, PT))
+    t = t0
+    for c in range(c0, c1):
+        t_end = ck[c]
+        while t <= t_end:
+            stream_batch(sspec, seeds, t, Xb, Gb, SUFFb, RLb)
+            bad = False
+            for k in range(n):
+                G2[k] = 0.0
+            for i in range(d):
+                for k in range(n):
+                    g = G[i, k]
+                    G2[k] += g * g
+                    bad |= not math.isfinite(X[i, k])
+            for k in range(n):
+                bad |= not (math.isfinite(RL[k]) & math.isfinite(G2[k]))
+            if bad and _first_failure(err, RL, G, X, t):
+                rec_aos(recs, st.acc, st.coords, RA, RC)
+                _put_back(st, X, G, H, V, S, Z, SUFF, (PT, W))
+                return t
+            for k in range(n):
+                LOSS[k] += RL[k]
+            observe_batch_all(recs, RAb, RCb, t, Xb, Gb, Wb)
+            learner_batch(lspec, PTb, Sb, Zb, Xb, Gb, Hb, Vb, t, OUTb)
+            bad = False
+            for k in range(n):
+                bad |= not math.isfinite(OUT[0, k])
+            if bad:
+                for k in range(n):
+                    if not math.isfinite(OUT[0, k]):  # this round's step made theta_(t+1) non-finite
+                        _fail(err, ERR_ITERATE, k, t + 1, 0)
+                        for i in range(d):
+                            if not math.isfinite(X[i, k]):
+                                err[3] = i
+                                break
+                        break
+                rec_aos(recs, st.acc, st.coords, RA, RC)
+                _put_back(st, X, G, H, V, S, Z, SUFF, (PT, W))
+                return t
+            after_step_batch_all(recs, RAb, RCb, t, Xb, Hb, Vb, OUTb, Wb)
+            project_batch(dspec, Xb, Hb, weighted)
+            t += 1
+        for k in range(n):
+            rec.loss[k, c] = LOSS[k]
+            for j in range(SUFF.shape[0]):
+                rec.suff[k, c, j] = SUFF[j, k]
+            if rec.theta.shape[1] > 0:
+                for i in range(d):
+                    rec.theta[k, c, i] = X[i, k]
+        snapshot_batch_all(recs, RAb, RCb, Xb, Vb, FIELDS, c)
+    rec_aos(recs, st.acc, st.coords, RA, RC)
+    _put_back(st, X, G, H, V, S, Z, SUFF, (PT, W))
+    return t
+
+
 # Numba pickles every compiled signature into one cache index per function; a user's spec
 # class from a script that another process cannot import would make that index unreadable.
 # So only regretlab's own specs go through the cached kernel; user-registered ones use an
@@ -247,11 +383,15 @@ _play_kernel = njit(_play_kernel_py)
 _play_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_kernel_py)
 _play_sparse_kernel = njit(_play_sparse_kernel_py)
 _play_sparse_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_sparse_kernel_py)
+_play_batch_kernel = njit(_play_batch_kernel_py)
+_play_batch_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_batch_kernel_py)
 
 
-def kernel_for(*specs, sparse=False):
-    """The cached kernel (dense or sparse) when every spec is regretlab's own, else the uncached twin."""
+def kernel_for(*specs, sparse=False, batch=False):
+    """The cached kernel (dense, sparse or batch) when every spec is regretlab's own, else the uncached twin."""
     own = all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
     if sparse:
         return _play_sparse_kernel if own else _play_sparse_kernel_uncached
+    if batch:
+        return _play_batch_kernel if own else _play_batch_kernel_uncached
     return _play_kernel if own else _play_kernel_uncached
