@@ -29,6 +29,9 @@ pairs); ratio per pair, reported as median [min, max].  regretlab: whole ``play(
 calls (validation, allocation, comparator included).  Rows: default recording,
 and regret-only recording if ``play`` accepts ``record="regret"`` (its signature).
 
+A second table gives the cost per trial-round against the number of trials n (2 .. 256, the
+same game with n x T fixed), each n gated and timed the same way against ``lean_batch``.
+
 Usage: ``/work/venv/bin/python analysis/bench_lean.py [--quick] [--out PATH]``
 (--quick: T = 1e6 single, 1e5 batched instead of 1e7, 1e6; default out
 reports/benchmarks_lean.md).  NUMBA_CACHE_DIR: a fresh temporary directory
@@ -61,6 +64,7 @@ from bench_engine import (ALPHA, BETA1, BETA2, BIG, EPS, GCC_FLAGS, HI, LAM, LO,
 import numpy as np  # noqa: E402
 
 PAIRS = 5
+TRIALS = (2, 4, 16, 64, 256)  # the trial counts of the scaling table
 
 C_SOURCE = r"""
 #include <math.h>
@@ -292,6 +296,24 @@ def main(argv=None):
             rows.append((case, "regret-only recording", T, unit, None, None, None))
             print(f"{case}, regret-only recording: not available in this version")
 
+    # -- cost against the number of trials (the same game; n x T ~ constant)
+    scaling = []  # (n, T, recording, ns C, ns rl, ratios)
+    work_n = 64 * TB
+    for n in TRIALS:
+        Tn = max(1000, work_n // n)
+        ckn = rl.default_checkpoints(Tn)
+        cn = Lean(lib, ckn, n=n)
+        cn()
+        for label, kw in variants:
+            checks.append(gate(f"{n} trials, T={Tn:.0e}, {label}", cn, rl.play(learner, stream, Tn, seeds=range(n),
+                                                                              **kw), ckn))
+            tm = alternate(cn, lambda: rl.play(learner, stream, Tn, seeds=range(n), **kw))
+            ns = tm / (Tn * n) * 1e9
+            ratios = tm[:, 1] / tm[:, 0]
+            scaling.append((n, Tn, label, float(np.median(ns[:, 0])), float(np.median(ns[:, 1])), ratios))
+            print(f"{n} trials, {label}: C {np.median(ns[:, 0]):.2f} ns/trial-round, regretlab "
+                  f"{np.median(ns[:, 1]):.2f}, ratio {np.median(ratios):.2f}")
+
     # -- report
     targets = {("single, d=1", "regret-only recording"): 1.15, ("single, d=1", "default recording"): 1.6,
                (f"batched, {N_SEEDS} trials", "regret-only recording"): 1.3,
@@ -327,6 +349,13 @@ def main(argv=None):
                      f"[{ratios.min():.2f}, {ratios.max():.2f}] | {tgt} |")
     if not has_record:
         L += ["", "regret-only recording: not available in this version (`play` has no `record` keyword)."]
+    L += ["", "Cost against the number of trials n (n seeds in one `play` call, n x T = "
+          f"{work_n:.1e} trial-rounds; the lean C loop `lean_batch` for the same n):", "",
+          "| trials | T | recording | C (lean), ns/trial-round | regretlab | ratio median [min, max] |",
+          "|---:|---:|---|---:|---:|---:|"]
+    for n, Tn, label, nc_, nr, ratios in scaling:
+        L.append(f"| {n} | {Tn:.0e} | {label} | {nc_:.2f} | {nr:.2f} | {np.median(ratios):.2f} "
+                 f"[{ratios.min():.2f}, {ratios.max():.2f}] |")
     L += ["", "Correctness gate (required before timing): " + "; ".join(checks) + ".", ""]
     text = "\n".join(L)
     print()
