@@ -108,6 +108,21 @@ def _check_learners(learners):
     return learners
 
 
+#: the batch loop's range (measured by analysis/batch_crossover.py, reports/benchmarks_batch.md): the
+#: trials of a round vectorise when there are enough of them, and the round's arrays stay in cache
+BATCH_MIN_TRIALS, BATCH_MIN_TRIALS_D1, BATCH_MAX_CELLS = 64, 8, 1 << 16
+
+
+def _batched(n, d):
+    """Whether a dense game of n trials in d dimensions plays its rounds for all trials at once
+    (:func:`regretlab.game.kernel._play_batch_kernel_py`) rather than trial after trial; both give the
+    same numbers bit for bit, this is about speed only.  On Reddi-like games the batch loop is
+    faster from n = 8 trials at d = 1 and from n = 64 at d <= 1000 while n d <= 2^16; below that the
+    trials-outer loop, which keeps a trial's scalars in registers and vectorises over d, is as fast
+    or faster (by up to 1.8x at n = 2), and beyond it the arrays of a round leave the cache."""
+    return n * d <= BATCH_MAX_CELLS and (n >= BATCH_MIN_TRIALS or (d == 1 and n >= BATCH_MIN_TRIALS_D1))
+
+
 def _check_records(rec, names, a, b, ck, seeds_all, learners, n_seeds, stream):
     """Sums of finite per-round values can still overflow (sum g^2 for |g| ~ 1e153, a cumulative loss
     near 1e308): every recorded statistic must be finite, else the run stops naming where."""
@@ -359,7 +374,8 @@ class Game:
         L0 = learners[0]
         lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
         weighted = bool(L0.weighted_projection)
-        batch = not self.sparse and self.st.theta.shape[0] > 1 and not batch_support(lspec, sspec, dspec)
+        batch = (not self.sparse and _batched(*self.st.theta.shape)
+                 and not batch_support(lspec, sspec, dspec))
         kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse, batch=batch)
         lead = (lspec, sspec, dspec) if self.sparse else (lspec, sspec, dspec, weighted)
         n_seeds = self.n_seeds

@@ -42,6 +42,15 @@ def _assert_identical(a, b, what):
         assert x.shape == y.shape and x.tobytes() == y.tobytes(), f"{what}: {k} differs"
 
 
+@pytest.fixture(autouse=True)
+def always_batch(monkeypatch):
+    """The batch loop for every game of more than one trial (whose components have batch forms),
+    not only where ``boundary._batched`` finds it faster: the numbers must be the same anyway."""
+    rule = boundary._batched
+    monkeypatch.setattr(boundary, "_batched", lambda n, d: n > 1)
+    return rule
+
+
 @pytest.fixture
 def kernels(monkeypatch):
     """The batch flag of every kernel the boundary picks."""
@@ -207,3 +216,15 @@ def test_the_batch_loop_keeps_the_arrays_it_reads_through_views():
     for L, run in zip(learners, together):
         _assert_identical(_arrays(run), _arrays(rl.play(L, stream, T=3, checkpoints=[1, 2, 3], record=record)),
                           repr(L))
+
+
+def test_the_batch_loop_is_chosen_where_it_was_measured_faster(always_batch, monkeypatch, kernels):
+    rule = always_batch  # boundary._batched itself (see analysis/batch_crossover.py)
+    assert not rule(2, 1) and not rule(4, 1) and rule(8, 1) and rule(64, 1) and rule(257, 1)
+    assert not rule(32, 10) and rule(64, 10) and rule(64, 1000) and not rule(256, 1000)
+    monkeypatch.setattr(boundary, "_batched", rule)
+    stream = rl.streams.reddi(C=3.0)
+    learner = rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1)
+    rl.play(learner, stream, T=20, seeds=range(4))
+    rl.play(learner, stream, T=20, seeds=range(8))
+    assert kernels == [False, True]
