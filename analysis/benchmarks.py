@@ -618,28 +618,27 @@ def sec_batched(ctx):
     ctx.note("2", f"Cost against the number of trials in one call (T={Tn:.0e}; figure, third panel): " +
              ", ".join(f"{k}: {fmt(a)} vs C {fmt(b)} (lean C {fmt(c)}; regret-only {fmt(e)})"
                        for k, (a, b, c, e) in ser.items()) + " ns/trial-round.  The batched "
-             "C loop keeps trials in the inner loop (structure of arrays); the kernel keeps them in the outer loop "
-             "(accumulators in registers for a whole chunk).")
+             "C loop keeps trials in the inner loop (structure of arrays).  play() does so too (its batch loop, "
+             "vectorised across trials) from 8 trials at d = 1 and 64 trials at larger d "
+             "(regretlab.game.boundary._batched, read off reports/benchmarks_batch.md); below that it plays the "
+             "trials one after another (accumulators in registers for a whole chunk), as fast or faster there.")
     k1, kmax = min(ser), max(ser)
     kk = 64 if 64 in ser else kmax
     fw = ctx.series.get("frameworks", {})
     if fw.get("C") and c_ns:
         sp, sc = fw["play"], fw["C"]
         bp, bc = r["seeds"][0] / per * 1e9, c_ns
-        ctx.note("2", f"Why the batched target is the harder one: per trial-round, play() costs {fmt(bp)} ns with "
-                      f"{n} seeds in one call against {fmt(sp)} ns/round for a single run (section 1, T={S['T1']:.0e}), "
-                      f"i.e. batching gains it {fratio(sp / bp)}; the C loop goes from {fmt(sc)} (single) to "
-                      f"{fmt(bc)} (batched), a gain of {fratio(sc / bc)}.  With the trials in the inner loop the C "
-                      "loop computes sqrt(t), alpha_t and t mod period once per round for all trials, and the "
-                      "out-of-order core overlaps independent trials' chains of divisions and square roots; the "
-                      "kernel plays one trial's rounds after another (each round waits for the previous one's "
-                      "division and square root), so batching shares only the call's fixed cost.  The 1.5x target "
-                      f"on the batched C loop is therefore about {1.5 * bc / sc:.2f}x of the single C loop, tighter "
-                      "than the 1.3x single-run target.")
+        ctx.note("2", f"Batching: per trial-round, play() costs {fmt(bp)} ns with {n} seeds in one call against "
+                      f"{fmt(sp)} ns/round for a single run (section 1, T={S['T1']:.0e}), a gain of "
+                      f"{fratio(sp / bp)}; the C loop goes from {fmt(sc)} (single) to {fmt(bc)} (batched), a gain of "
+                      f"{fratio(sc / bc)}.  With the trials in the inner loop both compute sqrt(t) and t mod period "
+                      "once per round for all trials, and the trials' independent chains of divisions and square "
+                      "roots overlap and vectorise.  The C loop here does all of the engine's bookkeeping (the "
+                      "lean loops of the DESIGN.md targets are in reports/benchmarks_lean.md).")
     if kmax >= 256 and ser[kmax][1] and ser[kk][1] and ser[kmax][1] > 1.5 * ser[kk][1]:  # noqa: SIM102
         ctx.note("2", f"At {kmax} trials the batched C loop slows down ({fmt(ser[kmax][1])} ns): its "
                       f"{BE.N_STATE} state arrays of {kmax} doubles ({BE.N_STATE * kmax * 8 // 1024} KiB) no longer "
-                      "fit the 32 KiB L1 data cache; the kernel, trial after trial, does not depend on n.")
+                      "fit the 32 KiB L1 data cache.")
 
 
 # ----------------------------------------------------------------------------- 3. dense d
