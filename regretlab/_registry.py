@@ -32,7 +32,7 @@ _STREAM_TOUCH = {}
 _PROJECT_TOUCHED = {}
 _SPARSE_KIND = {}  # learner spec class -> (exact, untouched_h)
 # the batch forms, which play one round of every trial at once on arrays with the trials last (see
-# "batch rounds" in register_learner): spec class -> function
+# ``batch`` in register_learner): spec class -> function
 _LEARNER_BATCH = {}
 _STREAM_BATCH = {}
 _PROJECT_BATCH = {}
@@ -106,8 +106,8 @@ def register_learner(spec_cls, step, *, touch=None, refresh=None, batch=None):
     (max_abs_step, beta1_t, alpha_t) into OUT[0, k], OUT[1, k], OUT[2, k].  Its results must be
     ``step``'s bit for bit (the same operations in the same order for each trial).  Written with
     the trials as the innermost loop and no branch that leaves it, the compiler interleaves the
-    trials and vectorises across them: games of several trials whose stream and domain have batch
-    forms too play through it (see :func:`regretlab._registry.batch_support`).
+    trials and vectorises across them: games of enough trials (``regretlab.game.boundary._batched``)
+    whose stream and domain have batch forms too play through it (see :func:`batch_support`).
 
     The parameter names must be exactly these (a ValueError at registration names them).
     """

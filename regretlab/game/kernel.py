@@ -300,7 +300,9 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
     vectorised test per round; only when it fails does :func:`_first_failure` look for the
     culprit.  (A recorder without batch forms runs trial by trial on transposed views.)  Each
     trial does exactly the arithmetic of the trials-outer loop, so the records are bit-identical
-    to it (and to single runs, other batchings and chunkings).
+    to it (and to single runs, other batchings and chunkings).  Of several non-finite values it
+    reports the earliest round's (its first trial's), where the trials-outer loop reports the
+    first trial's (its earliest round's); either way the game stops with no result recorded.
     """
     n = st.theta.shape[0]
     d = st.theta.shape[1]
