@@ -183,6 +183,16 @@ def _alpha_t(schedule, alpha, t):
     return alpha / math.sqrt(t) if schedule == THEOREM else alpha
 
 
+@_inline
+def _plain_rows(schedule, P, alpha_col, t, OUT):
+    """A batch step's OUT rows before its coordinates, for a learner without momentum (beta1_t = 0):
+    max |Delta| = 0 so far, beta1_t = 0 and alpha_t, for every trial (P[alpha_col, k] is alpha)."""
+    for k in range(OUT.shape[1]):
+        OUT[0, k] = 0.0
+        OUT[1, k] = 0.0
+        OUT[2, k] = _alpha_t(schedule, P[alpha_col, k], t)
+
+
 # =============================================================== state and hyperparameter layouts
 # Each learner names its hyperparameters (a Params NamedTuple) and its state (a State NamedTuple):
 # per-coordinate fields live in the kernel's S[k, slot, i], per-trial fields in Z[k, slot], the
@@ -332,8 +342,7 @@ def _specialise(base, make_step, compiled, runtime=None):
             options = dict(made[3]) if len(made) > 3 else {}
             batch = options.pop("batch", None)
             register_learner(cls, made[0], batch=batch)
-            if made[1] is not None:
-                register_sparse_learner(cls, made[1], made[2], **options)
+            register_sparse_learner(cls, made[1], made[2], **options)
         else:
             register_learner(cls, made)
         for rvalues in itertools.product(*runtime.values()):
@@ -811,10 +820,7 @@ def _make_adagrad_step(schedule):
 
     def _adagrad_batch(spec, P, S, Z, X, G, H, V, t, OUT):
         n = X.shape[1]
-        for k in range(n):
-            OUT[0, k] = 0.0
-            OUT[1, k] = 0.0
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        _plain_rows(schedule, P, px.alpha, t, OUT)
         for i in range(X.shape[0]):
             for k in range(n):
                 s, h, step = _update(S[sx.sum_g2, i, k], G[i, k], OUT[2, k], P[px.delta, k])
@@ -992,10 +998,7 @@ def _make_ogd_step(schedule):
 
     def _ogd_batch(spec, P, S, Z, X, G, H, V, t, OUT):
         n = X.shape[1]
-        for k in range(n):
-            OUT[0, k] = 0.0
-            OUT[1, k] = 0.0
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        _plain_rows(schedule, P, px.alpha, t, OUT)
         for i in range(X.shape[0]):
             for k in range(n):
                 alpha_t = OUT[2, k]

@@ -74,6 +74,27 @@ def _fail(err, cause, k, t, i):
     err[3] = i
 
 
+@inline
+def _bad_round(err, loss, G, X, k, t):
+    """Whether trial k's round t has a non-finite value: the loss, then each coordinate's gradient and
+    iterate, then the squared gradient norm; the first one found goes into ``err``."""
+    if not math.isfinite(loss):
+        _fail(err, ERR_LOSS, k, t, 0)
+        return True
+    g2 = 0.0
+    for i in range(X.shape[1]):
+        g = G[k, i]
+        x = X[k, i]
+        if not (math.isfinite(g) and math.isfinite(x)):
+            _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
+            return True
+        g2 += g * g
+    if not math.isfinite(g2):
+        _fail(err, ERR_GRAD2, k, t, 0)
+        return True
+    return False
+
+
 def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
     """Play rounds t0 .. ck[c1-1] for every trial, recording checkpoints c0 .. c1-1.
 
@@ -102,19 +123,7 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
             t_end = ck[c]
             while t <= t_end:
                 loss = stream_round(sspec, seed, t, X, k, G, SUFF)
-                if not math.isfinite(loss):
-                    _fail(err, ERR_LOSS, k, t, 0)
-                    return t
-                g2 = 0.0
-                for i in range(d):
-                    g = G[k, i]
-                    x = X[k, i]
-                    if not (math.isfinite(g) and math.isfinite(x)):
-                        _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
-                        return t
-                    g2 += g * g
-                if not math.isfinite(g2):
-                    _fail(err, ERR_GRAD2, k, t, 0)
+                if _bad_round(err, loss, G, X, k, t):
                     return t
                 loss_sum += loss
                 accs = observe_all(recs, accs, RC, k, t, X, G)
@@ -250,23 +259,10 @@ def _play_sparse_kernel_py(lspec, sspec, dspec, recs, P, seeds, st, rec, ck, c0,
 @njit
 def _first_failure(err, RL, G, X, t):
     """Fill ``err`` with the first non-finite value of round t in the order of :func:`_play_kernel_py`'s
-    checks (trial by trial: the loss, each coordinate's gradient and iterate, the squared gradient
-    norm), on arrays with the trials last; returns whether there is one."""
-    d, n = X.shape
-    for k in range(n):
-        if not math.isfinite(RL[k]):
-            _fail(err, ERR_LOSS, k, t, 0)
-            return True
-        g2 = 0.0
-        for i in range(d):
-            g = G[i, k]
-            x = X[i, k]
-            if not (math.isfinite(g) and math.isfinite(x)):
-                _fail(err, ERR_GRAD if math.isfinite(x) else ERR_ITERATE, k, t, i)
-                return True
-            g2 += g * g
-        if not math.isfinite(g2):
-            _fail(err, ERR_GRAD2, k, t, 0)
+    checks (:func:`_bad_round`, trial by trial), on arrays with the trials last; returns whether there
+    is one."""
+    for k in range(X.shape[1]):
+        if _bad_round(err, RL[k], G.T, X.T, k, t):
             return True
     return False
 
