@@ -8,8 +8,11 @@ reported as the median [min, max], for ``record="regret"`` and the default recor
 timing, the two loops' losses, records and iterates must agree bit for bit (exit status 1 if not).
 The rule ``_batched`` applies is read off this table.
 
-Usage: ``PYTHONPATH=<checkout> python analysis/batch_crossover.py [--quick] [--out PATH]``
-(default out reports/benchmarks_batch.md; --quick: 3 pairs and fewer rounds).
+At d = 1 the trials-outer loop is the pinned one (``_play_pinned_kernel_py``, each trial's state in
+registers), which the comparison therefore measures there.
+
+Usage: ``PYTHONPATH=<checkout> python analysis/batch_crossover.py [--quick] [--dims 1,10] [--out PATH]``
+(default out reports/benchmarks_batch.md; --quick: 3 pairs and fewer rounds; --dims: only these d).
 """
 from __future__ import annotations
 
@@ -30,8 +33,10 @@ NS = (2, 8, 16, 32, 64, 256)
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--dims", default=",".join(map(str, DS)), help="the dimensions d, comma-separated")
     ap.add_argument("--out", default=os.path.join(ROOT, "reports", "benchmarks_batch.md"))
     args = ap.parse_args(argv)
+    dims = tuple(int(v) for v in args.dims.split(","))
     pairs, work = (3, 5e5) if args.quick else (5, 2e6)
 
     import numba
@@ -48,7 +53,7 @@ def main(argv=None):
             boundary._batched = rule
 
     rows = []
-    for d in DS:
+    for d in dims:
         s = rl.streams.periodic_linear(3.0, 1.0, 3, domain=rl.Box(-1.0, 1.0, d=d))
         L = rl.Adam(alpha=0.5, beta1=0.9, beta2=0.99)
         for n in NS:
@@ -82,7 +87,8 @@ def main(argv=None):
           f"n T d ~ {work:.0e}; whole `play()` calls, batch loop and trials-outer loop alternately "
           f"({pairs} pairs after a warm-up); time of the batch loop / time of the trials-outer loop, median "
           "[min, max] (below 1: the batch loop is faster).  Both loops' records were checked equal bit for "
-          "bit first.  The last column is what `regretlab.game.boundary._batched` chooses.", "",
+          "bit first.  At d = 1 the trials-outer loop is the pinned loop (each trial's state in registers).  "
+          "The last column is what `regretlab.game.boundary._batched` chooses.", "",
           "| d | n | T | recording | batch / trials-outer | chosen |", "|---:|---:|---:|---|---:|---|"]
     for d, n, T, rec, r, pick in rows:
         L_.append(f"| {d} | {n} | {T} | {rec} | {np.median(r):.2f} [{r.min():.2f}, {r.max():.2f}] | "

@@ -52,6 +52,10 @@ def _bounds_names():
 _BOUNDS = _bounds_names()
 
 
+_RECS_ARG = {"kernel._play_kernel_py": 4, "kernel._play_pinned_kernel_py": 5, "kernel._play_batch_kernel_py": 4,
+             "kernel._play_sparse_kernel_py": 3}
+
+
 def census(cache_dir):
     """(per-function counts, kernel signatures split into learner, stream, domain, recording)."""
     functions = collections.Counter()
@@ -70,9 +74,9 @@ def census(cache_dir):
                 functions[fn] += sum(1 for g in files if g.startswith(stem + ".") and g.endswith(".nbc"))
                 continue
             functions[fn] += len(sigs)
-            if fn == "kernel._play_kernel_py":
+            if fn in _RECS_ARG:  # a game's kernel: which loop, and where its recorders are in the signature
                 for sig in sigs:
-                    names = [n for n in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\(", str(sig[4]))
+                    names = [n for n in re.findall(r"([A-Za-z_][A-Za-z0-9_]*)\(", str(sig[_RECS_ARG[fn]]))
                              if n not in ("Tuple", "UniTuple")]
                     recording = ("regret only" if not names else "bounds (the default)" if names == _BOUNDS
                                  else "+".join(names))

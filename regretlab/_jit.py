@@ -96,6 +96,150 @@ def _borrow_typed(x):
     return impl
 
 
+# --- pinned rows -------------------------------------------------------------------------
+# In a game of one coordinate (d = 1) every round reads back what the previous round stored: the
+# iterate, the learner's state, the comparator's statistics.  LLVM cannot keep them in registers,
+# because it cannot tell the arrays apart (any store may alias any load), so each round pays a chain
+# of store-to-load round trips a C loop with the state in locals does not (measured: 1.6-1.9x a
+# round of locals).  A *pinned* row is trial k's row of an array (n, ..., 1) copied into the
+# calling function's stack frame, as an array of shape (1, ..., 1) whose first and last extents
+# (and so every index a step computes for trial 0 and coordinate 0) are constants: once the
+# registered functions are inlined, every access to it is at a constant offset of a stack slot
+# nothing else can reach, and LLVM's scalar replacement (SROA) turns the slots into registers.
+# The registered functions are unchanged: they are called with index 0 on the pinned rows.
+
+PIN_CAP = 8  # the most elements one pinned row holds (the boundary plays a bigger row unpinned)
+
+
+def pin(x, k):
+    """Trial ``k``'s rows of ``x`` (an array (n, ..., 1), or a tuple of them, nested) as arrays of shape
+    (1, ..., 1) in the stack frame of the compiled function that calls this; at most :data:`PIN_CAP`
+    elements per row (the caller checks).  Write them back with :func:`unpin`.
+
+    In compiled code the copy lives until that function returns: call ``pin`` only in the function
+    that uses the rows (it is inlined there at Numba's level), never in a helper that returns them.  In
+    the interpreter (``NUMBA_DISABLE_JIT=1``) the rows are views of ``x``, and ``unpin`` has nothing to do.
+    """
+    if isinstance(x, tuple):
+        return type(x)(*(pin(a, k) for a in x)) if hasattr(x, "_fields") else tuple(pin(a, k) for a in x)
+    return x[k:k + 1]
+
+
+def unpin(rows, x, k):
+    """Copy the pinned ``rows`` of :func:`pin` back into trial ``k``'s rows of ``x`` (the same structure);
+    with ``x = ()`` drop them (their last values are not needed, so LLVM may skip computing them)."""
+
+
+def _row_size(builder, ary, ndim):
+    shape = _cgutils.unpack_tuple(builder, ary.shape, ndim)
+    size = _cgutils.intp_t(1)
+    for e in shape[1:]:
+        size = builder.mul(size, e)
+    return shape, size
+
+
+def _pinned_value(context, builder, ty, val, k):
+    if isinstance(ty, _types.BaseTuple):
+        out = val
+        for i, t in enumerate(ty):
+            out = builder.insert_value(out, _pinned_value(context, builder, t, builder.extract_value(val, i), k), i)
+        return out
+    if not isinstance(ty, _types.Array):
+        return val
+    ary = context.make_array(ty)(context, builder, value=val)
+    shape, size = _row_size(builder, ary, ty.ndim)
+    elt = context.get_data_type(ty.dtype)
+    buf = _cgutils.alloca_once(builder, elt, size=PIN_CAP)  # in the entry block: one slot set per call site
+    src = builder.gep(ary.data, [builder.mul(k, size)])
+    for j in range(PIN_CAP):  # unrolled, so that every access to buf is at a constant offset
+        with builder.if_then(builder.icmp_signed(">", size, _cgutils.intp_t(j))):
+            builder.store(builder.load(builder.gep(src, [_cgutils.intp_t(j)])), builder.gep(buf, [_cgutils.intp_t(j)]))
+    one = _cgutils.intp_t(1)
+    new_shape = [one] + list(shape[1:-1]) + [one]  # the trial and the coordinate: constants
+    itemsize = context.get_constant(_types.intp, context.get_abi_sizeof(elt))
+    strides = [itemsize]
+    for e in reversed(new_shape[1:]):
+        strides.insert(0, builder.mul(strides[0], e))
+    out = context.make_array(ty)(context, builder)
+    _ctx_populate(context, out, buf, new_shape, strides, itemsize)
+    return out._getvalue()
+
+
+def _ctx_populate(context, out, data, shape, strides, itemsize):
+    from numba.np.arrayobj import populate_array
+    builder = out._builder
+    populate_array(out, data=data, shape=_cgutils.pack_array(builder, shape),
+                   strides=_cgutils.pack_array(builder, strides), itemsize=itemsize, meminfo=None)
+
+
+def _unpinned(context, builder, ty, rows, val, k):
+    if isinstance(ty, _types.BaseTuple):
+        for i, t in enumerate(ty):
+            _unpinned(context, builder, t, builder.extract_value(rows, i), builder.extract_value(val, i), k)
+        return
+    if not isinstance(ty, _types.Array):
+        return
+    ary = context.make_array(ty)(context, builder, value=val)
+    loc = context.make_array(ty)(context, builder, value=rows)
+    _, size = _row_size(builder, ary, ty.ndim)
+    dst = builder.gep(ary.data, [builder.mul(k, size)])
+    for j in range(PIN_CAP):
+        with builder.if_then(builder.icmp_signed(">", size, _cgutils.intp_t(j))):
+            builder.store(builder.load(builder.gep(loc.data, [_cgutils.intp_t(j)])), builder.gep(dst, [_cgutils.intp_t(j)]))
+
+
+def _pinnable(ty):
+    if isinstance(ty, _types.Array):
+        return ty.layout == "C" and ty.ndim >= 2
+    if isinstance(ty, _types.BaseTuple):
+        return all(_pinnable(t) for t in ty if isinstance(t, (_types.Array, _types.BaseTuple)))
+    return True
+
+
+@_intrinsic
+def _pin(typingctx, x, k):
+    if not (_pinnable(x) and isinstance(k, _types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        kk = context.cast(builder, args[1], sig.args[1], _types.intp)
+        return _pinned_value(context, builder, sig.args[0], args[0], kk)
+
+    return x(x, k), codegen
+
+
+@_intrinsic
+def _unpin(typingctx, rows, x, k):
+    # x = (): the rows are dropped (nothing reads them after the call: their stores are dead code)
+    dropped = isinstance(x, _types.BaseTuple) and len(x) == 0
+    if not ((rows == x or dropped) and _pinnable(rows) and isinstance(k, _types.Integer)):
+        return None
+
+    def codegen(context, builder, sig, args):
+        if not dropped:
+            kk = context.cast(builder, args[2], sig.args[2], _types.intp)
+            _unpinned(context, builder, sig.args[1], args[0], args[1], kk)
+        return context.get_dummy_value()
+
+    return _types.void(rows, x, k), codegen
+
+
+@_overload(pin, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+def _pin_typed(x, k):
+    def impl(x, k):  # inlined at Numba's level: the stack slots are the caller's
+        return _pin(x, k)
+
+    return impl
+
+
+@_overload(unpin, jit_options={**JIT_OPTIONS, "cache": False}, inline="always")
+def _unpin_typed(rows, x, k):
+    def impl(rows, x, k):
+        _unpin(rows, x, k)
+
+    return impl
+
+
 # --- cache invalidation keyed by the whole package's source ---------------------------
 # Numba's on-disk cache checks only the stamp of the file that defines the cached
 # function.  The fused kernel inlines learners, streams and domains from other

@@ -547,6 +547,11 @@ def register_recorder(spec_cls, *, fields, snapshot, n_acc=0, coords=(), coord_s
     return spec_cls
 
 
+def reads_inv_step(recs):
+    """Whether a recorder of ``recs`` reads H (the learner's inverse step size): one with an ``after_step``."""
+    return any(recorder_info(r).after_step is not _keep_after_step for r in recs)
+
+
 def recorder_info(spec):
     """The :class:`RecorderInfo` of a recorder spec (instance), or a ValueError naming the registration."""
     info = _RECORDERS.get(type(spec))

@@ -17,11 +17,12 @@ import numpy as np
 
 from .. import _validate as V
 from .. import recorders as _recorders
-from .._registry import batch_support, is_registered, recorder_info, sparse_support
+from .._jit import PIN_CAP
+from .._registry import batch_support, is_registered, reads_inv_step, recorder_info, sparse_support
 from ..learners import Learner
 from ..runs import Run, Runs
 from ..streams import Stream
-from .kernel import ERR_CAUSE, ERR_GRAD, ERR_ITERATE, ERR_TOUCHED, Records, State, kernel_for
+from .kernel import ERR_CAUSE, ERR_GRAD, ERR_ITERATE, ERR_TOUCHED, Records, State, kernel_for, own
 
 #: the largest horizon: rounds stay exact in float64 (sqrt(t), 1/t) up to 2^53
 T_MAX = 2**53
@@ -350,6 +351,16 @@ class Game:
     def copy(self):
         return self._part(self.learners, self.seed_arr, slice(None))
 
+    def _pinnable(self, lspec, sspec, dspec):
+        """Whether this dense game plays :func:`regretlab.game.kernel._play_pinned_kernel_py`: one
+        coordinate, regretlab's own components (theirs use the trial index only to index the arrays
+        they are given, which pinning needs), and every trial's row of the state within
+        :data:`regretlab._jit.PIN_CAP` elements."""
+        st = self.st
+        rows = [self.P, st.slots, st.scalars, st.suff, *st.coords]
+        return (st.theta.shape[1] == 1 and own((lspec, sspec, dspec, *self.recorders))
+                and all(a.size <= PIN_CAP * a.shape[0] for a in rows))
+
     def _records(self, nc):
         n, d = self.st.theta.shape
         return Records(loss=np.zeros((n, nc)), suff=np.zeros((n, nc, self.stream.n_suff)),
@@ -376,8 +387,11 @@ class Game:
         weighted = bool(L0.weighted_projection)
         batch = (not self.sparse and _batched(*self.st.theta.shape)
                  and not batch_support(lspec, sspec, dspec))
-        kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse, batch=batch)
+        pinned = not (self.sparse or batch) and self._pinnable(lspec, sspec, dspec)
+        kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse, batch=batch, pinned=pinned)
         lead = (lspec, sspec, dspec) if self.sparse else (lspec, sspec, dspec, weighted)
+        if pinned:  # H is written back only where something reads it
+            lead += (self.st.inv_step if weighted or reads_inv_step(self.recorders) else (),)
         n_seeds = self.n_seeds
         T = int(ck[-1]) if T is None and nc else T
         bounds = np.linspace(0, nc, chunks + 1).round().astype(int)

@@ -11,12 +11,13 @@ compile time (``regretlab._registry.observe_all`` and friends), their scalar acc
 tuple of floats carried in registers over a chunk of rounds.  All state lives in arrays owned
 by Python (:class:`State`), so a game can be continued chunk by chunk with bit-identical results.
 
-Three loops: the trials-outer loop (:func:`_play_kernel_py`, one trial's rounds after another,
-which keeps a trial's scalars in registers: the fastest for one trial); the batch loop
-(:func:`_play_batch_kernel_py`, the trials of a round together on arrays with the trials last,
-vectorised across them: games of several trials whose learner, stream and domain have batch
-forms); and the sparse loop (:func:`_play_sparse_kernel_py`, O(nnz) per round).  All three give
-the same numbers bit for bit.
+Four loops: the trials-outer loop (:func:`_play_kernel_py`, one trial's rounds after another,
+which keeps a trial's scalars in registers: the fastest for one trial); its form for one
+coordinate (:func:`_play_pinned_kernel_py`, with the whole state of a trial in registers); the
+batch loop (:func:`_play_batch_kernel_py`, the trials of a round together on arrays with the
+trials last, vectorised across them: games of several trials whose learner, stream and domain
+have batch forms); and the sparse loop (:func:`_play_sparse_kernel_py`, O(nnz) per round).  All
+four give the same numbers bit for bit.
 """
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from .._jit import JIT_OPTIONS, borrow, inline, njit
+from .._jit import JIT_OPTIONS, borrow, inline, njit, pin, unpin
 from .._registry import after_step_all, after_step_batch_all, after_step_touched_all, learner_batch, learner_refresh, learner_step, \
     learner_touch, load_all, observe_all, observe_batch_all, observe_touched_all, project, project_batch, \
     project_touched, rec_aos, rec_soa, snapshot_all, snapshot_batch_all, store_all, stream_batch, stream_round, \
@@ -45,7 +46,8 @@ class State(NamedTuple):
     slots: np.ndarray  # (n, slots, d) the learner's per-coordinate state (named by its State fields)
     scalars: np.ndarray  # (n, scalars) the learner's per-trial state (named by its State fields)
     grad: np.ndarray  # (n, d) g_t
-    inv_step: np.ndarray  # (n, d) H_t, the learner's per-coordinate inverse step size
+    inv_step: np.ndarray  # (n, d) H_t, the learner's per-coordinate inverse step size (left unwritten by a
+    #                       pinned game in which nothing reads it: _play_pinned_kernel_py)
     vhat: np.ndarray  # (n, d) the learner's second-moment estimate (0 without one)
     suff: np.ndarray  # (n, n_suff) the comparator's sufficient statistics of rounds 1..t-1
     loss: np.ndarray  # (n,) cumulative loss of rounds 1..t-1
@@ -146,6 +148,60 @@ def _play_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, 
             if rec.theta.shape[1] > 0:
                 for i in range(d):
                     rec.theta[k, c, i] = X[k, i]
+            snapshot_all(recs, accs, RC, k, X, V, OUT, c)
+    return t
+
+
+def _play_pinned_kernel_py(lspec, sspec, dspec, weighted, HK, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
+    """The loop of :func:`_play_kernel_py` for a game of one coordinate (d = 1): each trial's rows of the
+    state are pinned (:func:`regretlab._jit.pin`), so that they live in registers instead of making a
+    store and a load every round, and written back at every checkpoint and exit.  The same calls on
+    the same values as :func:`_play_kernel_py`, bit for bit; the learner's, stream's, domain's and
+    recorders' functions see trial k's rows as rows 0 of arrays (1, ..., 1) (and P's row k as row 0).
+
+    ``HK`` is ``st.inv_step`` when a recorder or the projection reads H, else ``()``: then H is not
+    written back, and LLVM drops its computation (a division per round) as dead code.
+    """
+    X, G, H, V, S, Z, SUFF, RC, OUT = borrow((st.theta, st.grad, st.inv_step, st.vhat, st.slots, st.scalars,
+                                              st.suff, st.coords, rec.fields))  # as _play_kernel_py
+    lspec, sspec, dspec, P = borrow((lspec, sspec, dspec, P))
+    t = t0
+    for k in range(X.shape[0]):
+        seed = seeds[k]
+        loss_sum = st.loss[k]
+        accs = load_all(recs, st.acc, k)
+        p = pin(P, k)
+        x, g, h, v, s, z, suff = pin((X, G, H, V, S, Z, SUFF), k)
+        rc = pin(RC, k)
+        t = t0
+        for c in range(c0, c1):
+            t_end = ck[c]
+            while t <= t_end:
+                loss = stream_round(sspec, seed, t, x, 0, g, suff)
+                if _bad_round(err, loss, g, x, 0, t):
+                    err[1] = k
+                    break
+                loss_sum += loss
+                accs = observe_all(recs, accs, rc, 0, t, x, g)
+                big, b1t, alpha_t = learner_step(lspec, p, 0, s, z, x, g, h, v, t)
+                if not math.isfinite(big):  # this round's step made theta_(t+1) (one coordinate) non-finite
+                    _fail(err, ERR_ITERATE, k, t + 1, 0)
+                    break
+                accs = after_step_all(recs, accs, rc, 0, t, x, h, v, big, b1t, alpha_t)
+                project(dspec, x, 0, h, weighted)
+                t += 1
+            unpin((x, g, v, s, z, suff), (X, G, V, S, Z, SUFF), k)
+            unpin(h, HK, k)
+            unpin(rc, RC, k)
+            if err[0] != 0:
+                return t
+            st.loss[k] = loss_sum
+            store_all(recs, st.acc, k, accs)
+            rec.loss[k, c] = loss_sum
+            for j in range(SUFF.shape[1]):
+                rec.suff[k, c, j] = SUFF[k, j]
+            if rec.theta.shape[1] > 0:
+                rec.theta[k, c, 0] = X[k, 0]
             snapshot_all(recs, accs, RC, k, X, V, OUT, c)
     return t
 
@@ -379,17 +435,33 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
 # uncached twin compiled from the same source (once per process).
 _play_kernel = njit(_play_kernel_py)
 _play_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_kernel_py)
+_play_pinned_kernel = njit(_play_pinned_kernel_py)
+_play_pinned_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_pinned_kernel_py)
 _play_sparse_kernel = njit(_play_sparse_kernel_py)
 _play_sparse_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_sparse_kernel_py)
 _play_batch_kernel = njit(_play_batch_kernel_py)
 _play_batch_kernel_uncached = numba.njit(**{**JIT_OPTIONS, "cache": False})(_play_batch_kernel_py)
 
 
-def kernel_for(*specs, sparse=False, batch=False):
-    """The cached kernel (dense, sparse or batch) when every spec is regretlab's own, else the uncached twin."""
-    own = all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
+def dispatchers():
+    """Every kernel of this module (the cached ones and their uncached twins), for counting what was compiled."""
+    return (_play_kernel, _play_kernel_uncached, _play_pinned_kernel, _play_pinned_kernel_uncached, _play_sparse_kernel,
+            _play_sparse_kernel_uncached, _play_batch_kernel, _play_batch_kernel_uncached)
+
+
+def own(specs):
+    """Whether every spec is one of regretlab's own (whose kernels are cached on disk)."""
+    return all(type(s).__module__.split(".")[0] == "regretlab" for s in specs)
+
+
+def kernel_for(*specs, sparse=False, batch=False, pinned=False):
+    """The cached kernel (dense, sparse, batch or pinned) when every spec is regretlab's own, else the
+    uncached twin."""
+    own_ = own(specs)
+    if pinned:
+        return _play_pinned_kernel if own_ else _play_pinned_kernel_uncached
     if sparse:
-        return _play_sparse_kernel if own else _play_sparse_kernel_uncached
+        return _play_sparse_kernel if own_ else _play_sparse_kernel_uncached
     if batch:
-        return _play_batch_kernel if own else _play_batch_kernel_uncached
-    return _play_kernel if own else _play_kernel_uncached
+        return _play_batch_kernel if own_ else _play_batch_kernel_uncached
+    return _play_kernel if own_ else _play_kernel_uncached

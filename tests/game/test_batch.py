@@ -57,9 +57,9 @@ def kernels(monkeypatch):
     picked = []
     real = boundary.kernel_for
 
-    def spy(*specs, sparse=False, batch=False):
+    def spy(*specs, sparse=False, batch=False, pinned=False):
         picked.append(batch)
-        return real(*specs, sparse=sparse, batch=batch)
+        return real(*specs, sparse=sparse, batch=batch, pinned=pinned)
 
     monkeypatch.setattr(boundary, "kernel_for", spy)
     return picked
