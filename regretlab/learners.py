@@ -319,8 +319,9 @@ def _specialise(base, make_step, compiled, runtime=None):
     ``make_step(**modes)`` returns the step, or ``(step, touch, refresh[, options])`` for a mode that
     can play sparse rounds in O(nnz) (see :func:`regretlab._registry.register_sparse_learner`, which
     takes the options): OGD, AdaGrad, Adam (lazy, or with beta1 = 0) and RMSProp, whose dense and
-    sparse forms share one per-coordinate update.  ``options["batch"]``, if given, is the batch
-    form (``batch`` of :func:`regretlab._registry.register_learner`: OGD, AdaGrad, Adam), which
+    sparse forms share one per-coordinate update; ``(step, None, None, options)`` for a mode without
+    sparse forms (AMSGrad, AdaMax, AdamNC, NesterovSGD).  ``options["batch"]``, if given, is the batch
+    form (``batch`` of :func:`regretlab._registry.register_learner`: every learner here), which
     shares the same update.
 
     The classes are module attributes created at import, so a kernel cached on disk unpickles them.
@@ -342,7 +343,8 @@ def _specialise(base, make_step, compiled, runtime=None):
             options = dict(made[3]) if len(made) > 3 else {}
             batch = options.pop("batch", None)
             register_learner(cls, made[0], batch=batch)
-            register_sparse_learner(cls, made[1], made[2], **options)
+            if made[1] is not None or made[2] is not None:  # (step, None, None, options): no sparse form
+                register_sparse_learner(cls, made[1], made[2], **options)
         else:
             register_learner(cls, made)
         for rvalues in itertools.product(*runtime.values()):
@@ -616,50 +618,59 @@ class Adam(Learner):
 def _make_amsgrad_step(schedule, corrected):
     px, sx = _layout(AdamParams, AMSGradState, ('m', 'v', 'v_max'))
 
+    @_inline
+    def _powers(t, beta1, beta2, lam, p1, p2, pl):
+        """The running powers (beta1^t, beta2^t, lam^(t-1)) of round t from those of round t - 1."""
+        if t == 1:
+            return beta1, beta2, 1.0
+        return _flush(p1 * beta1), _flush(p2 * beta2), _flush(pl * lam)
+
+    @_inline
+    def _bias(p1, p2):
+        """The bias corrections (c1, c2) of round t from its running powers (the "paper" variant has none)."""
+        if corrected == 1:
+            return 1.0 - p1, 1.0 - p2
+        return 1.0, 1.0
+
+    @_inline
+    def _update(m0, v0, vmax0, g, b1t, beta2, eps, c1, c2, alpha_t):
+        """One coordinate's (m, v, v_max, v_hat, H, Delta) at round t from its (m, v, v_max) of round t - 1."""
+        m = b1t * m0 + (1.0 - b1t) * g
+        v = beta2 * v0 + (1.0 - beta2) * g * g
+        vmax = vmax0
+        if v > vmax:
+            vmax = v
+        if corrected == 1:
+            vhat = vmax / c2
+            a = math.sqrt(vhat) + eps
+            step = alpha_t * (m / c1) / a if a > 0.0 else 0.0
+        else:
+            vhat = vmax
+            a = math.sqrt(vmax) + eps
+            step = alpha_t * m / a if a > 0.0 else 0.0
+        return m, v, vmax, vhat, a / alpha_t, step
+
     def _amsgrad_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
         eps = P[k, px.eps]
-        lam = P[k, px.lam]
-        if t == 1:
-            Z[k, sx.beta1_pow] = beta1
-            Z[k, sx.beta2_pow] = beta2
-            Z[k, sx.lam_pow] = 1.0
-        else:
-            Z[k, sx.beta1_pow] = _flush(Z[k, sx.beta1_pow] * beta1)
-            Z[k, sx.beta2_pow] = _flush(Z[k, sx.beta2_pow] * beta2)
-            Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
-        b1t = beta1 * Z[k, sx.lam_pow]
+        p1, p2, pl = _powers(t, beta1, beta2, P[k, px.lam], Z[k, sx.beta1_pow], Z[k, sx.beta2_pow],
+                             Z[k, sx.lam_pow])
+        Z[k, sx.beta1_pow] = p1
+        Z[k, sx.beta2_pow] = p2
+        Z[k, sx.lam_pow] = pl
+        b1t = beta1 * pl
         alpha_t = _alpha_t(schedule, alpha, t)
-        p1 = Z[k, sx.beta1_pow]  # read before branching on the mode, as _specialise's rule asks
-        p2 = Z[k, sx.beta2_pow]  # (the "paper" variant uses neither)
-        if corrected == 1:
-            c1 = 1.0 - p1
-            c2 = 1.0 - p2
-        else:
-            c1 = 1.0
-            c2 = 1.0
+        c1, c2 = _bias(p1, p2)  # from locals: the powers were read before branching on the mode
         big = 0.0
         for i in range(X.shape[1]):
-            g = G[k, i]
-            m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
-            v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
-            vmax = S[k, sx.v_max, i]
-            if v > vmax:
-                vmax = v
+            m, v, vmax, vhat, h, step = _update(S[k, sx.m, i], S[k, sx.v, i], S[k, sx.v_max, i], G[k, i], b1t,
+                                                beta2, eps, c1, c2, alpha_t)
             S[k, sx.m, i] = m
             S[k, sx.v, i] = v
             S[k, sx.v_max, i] = vmax
-            if corrected == 1:
-                vhat = vmax / c2
-                a = math.sqrt(vhat) + eps
-                step = alpha_t * (m / c1) / a if a > 0.0 else 0.0
-            else:
-                vhat = vmax
-                a = math.sqrt(vmax) + eps
-                step = alpha_t * m / a if a > 0.0 else 0.0
-            H[k, i] = a / alpha_t
+            H[k, i] = h
             V[k, i] = vhat
             X[k, i] -= step
             s = abs(step)
@@ -667,7 +678,34 @@ def _make_amsgrad_step(schedule, corrected):
                 big = s
         return big, b1t, alpha_t
 
-    return _amsgrad_step
+    def _amsgrad_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        # _amsgrad_step for every trial k (arrays with the trials last), as _adam_batch: the running
+        # powers and the schedule once per trial, the bias corrections recomputed from the powers
+        n = X.shape[1]
+        for k in range(n):
+            p1, p2, pl = _powers(t, P[px.beta1, k], P[px.beta2, k], P[px.lam, k], Z[sx.beta1_pow, k],
+                                 Z[sx.beta2_pow, k], Z[sx.lam_pow, k])
+            Z[sx.beta1_pow, k] = p1
+            Z[sx.beta2_pow, k] = p2
+            Z[sx.lam_pow, k] = pl
+            OUT[0, k] = 0.0
+            OUT[1, k] = P[px.beta1, k] * pl
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                c1, c2 = _bias(Z[sx.beta1_pow, k], Z[sx.beta2_pow, k])
+                m, v, vmax, vhat, h, step = _update(S[sx.m, i, k], S[sx.v, i, k], S[sx.v_max, i, k], G[i, k],
+                                                    OUT[1, k], P[px.beta2, k], P[px.eps, k], c1, c2, OUT[2, k])
+                S[sx.m, i, k] = m
+                S[sx.v, i, k] = v
+                S[sx.v_max, i, k] = vmax
+                H[i, k] = h
+                V[i, k] = vhat
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+
+    return _amsgrad_step, None, None, dict(batch=_amsgrad_batch)
 
 
 _AMSGRAD_SPECS = _specialise("_AMSGradSpec", _make_amsgrad_step, dict(schedule=(THEOREM, CONSTANT), corrected=(0, 1)))
@@ -730,37 +768,67 @@ class AMSGrad(Learner):
 def _make_adamax_step(schedule):
     px, sx = _layout(AdaMaxParams, AdaMaxState, ('m', 'u'))
 
+    @_inline
+    def _power(t, beta1, p1):
+        """beta1^t from beta1^(t-1)."""
+        return beta1 if t == 1 else _flush(p1 * beta1)
+
+    @_inline
+    def _update(m0, u0, g, beta1, beta2, eps, lr, alpha_t):
+        """One coordinate's (m, u, V = u^2, H, Delta) at round t from its (m, u) of round t - 1."""
+        m = beta1 * m0 + (1.0 - beta1) * g
+        u = beta2 * u0
+        ag = abs(g) + eps
+        if ag > u:
+            u = ag
+        step = lr * m / u if u > 0.0 else 0.0
+        return m, u, u * u, u / alpha_t, step
+
     def _adamax_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         beta2 = P[k, px.beta2]
         eps = P[k, px.eps]
-        if t == 1:
-            Z[k, sx.beta1_pow] = beta1
-        else:
-            Z[k, sx.beta1_pow] = _flush(Z[k, sx.beta1_pow] * beta1)
+        p1 = _power(t, beta1, Z[k, sx.beta1_pow])
+        Z[k, sx.beta1_pow] = p1
         alpha_t = _alpha_t(schedule, alpha, t)
-        lr = alpha_t / (1.0 - Z[k, sx.beta1_pow])
+        lr = alpha_t / (1.0 - p1)
         big = 0.0
         for i in range(X.shape[1]):
-            g = G[k, i]
-            m = beta1 * S[k, sx.m, i] + (1.0 - beta1) * g
-            u = beta2 * S[k, sx.u, i]
-            ag = abs(g) + eps
-            if ag > u:
-                u = ag
+            m, u, v, h, step = _update(S[k, sx.m, i], S[k, sx.u, i], G[k, i], beta1, beta2, eps, lr, alpha_t)
             S[k, sx.m, i] = m
             S[k, sx.u, i] = u
-            step = lr * m / u if u > 0.0 else 0.0
-            H[k, i] = u / alpha_t
-            V[k, i] = u * u
+            H[k, i] = h
+            V[k, i] = v
             X[k, i] -= step
             s = abs(step)
             if s > big:
                 big = s
         return big, beta1, alpha_t
 
-    return _adamax_step
+    def _adamax_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        # _adamax_step for every trial k (arrays with the trials last); alpha_t / (1 - beta1^t) is
+        # recomputed per coordinate from the power in Z (the same division)
+        n = X.shape[1]
+        for k in range(n):
+            Z[sx.beta1_pow, k] = _power(t, P[px.beta1, k], Z[sx.beta1_pow, k])
+            OUT[0, k] = 0.0
+            OUT[1, k] = P[px.beta1, k]
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                alpha_t = OUT[2, k]
+                m, u, v, h, step = _update(S[sx.m, i, k], S[sx.u, i, k], G[i, k], OUT[1, k], P[px.beta2, k],
+                                           P[px.eps, k], alpha_t / (1.0 - Z[sx.beta1_pow, k]), alpha_t)
+                S[sx.m, i, k] = m
+                S[sx.u, i, k] = u
+                H[i, k] = h
+                V[i, k] = v
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+
+    return _adamax_step, None, None, dict(batch=_adamax_batch)
 
 
 _ADAMAX_SPECS = _specialise("_AdaMaxSpec", _make_adamax_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -898,16 +966,34 @@ def _make_rmsprop_step(schedule):
     px, sx = _layout(RMSPropParams, RMSPropState, ('v',))
 
     @_inline
-    def _coordinate(S, X, G, H, V, k, i, alpha_t, beta2, eps):
-        g = G[k, i]
-        v = beta2 * S[k, sx.v, i] + (1.0 - beta2) * g * g
-        S[k, sx.v, i] = v
+    def _update(v0, g, alpha_t, beta2, eps):
+        """One coordinate's (v, H, Delta) at round t from its v of round t - 1."""
+        v = beta2 * v0 + (1.0 - beta2) * g * g
         den = math.sqrt(v) + eps
         step = alpha_t * g / den if den > 0.0 else 0.0
-        H[k, i] = den / alpha_t
+        return v, den / alpha_t, step
+
+    @_inline
+    def _coordinate(S, X, G, H, V, k, i, alpha_t, beta2, eps):
+        v, h, step = _update(S[k, sx.v, i], G[k, i], alpha_t, beta2, eps)
+        S[k, sx.v, i] = v
+        H[k, i] = h
         V[k, i] = v
         X[k, i] -= step
         return abs(step)
+
+    def _rmsprop_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        n = X.shape[1]
+        _plain_rows(schedule, P, px.alpha, t, OUT)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                v, h, step = _update(S[sx.v, i, k], G[i, k], OUT[2, k], P[px.beta2, k], P[px.eps, k])
+                S[sx.v, i, k] = v
+                H[i, k] = h
+                V[i, k] = v
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
 
     def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
@@ -941,7 +1027,8 @@ def _make_rmsprop_step(schedule):
         H[k, i] = (math.sqrt(v) + P[k, px.eps]) / _alpha_t(schedule, P[k, px.alpha], t)
         V[k, i] = v
 
-    return _rmsprop_step, _rmsprop_touch, _rmsprop_refresh, dict(exact=False, untouched_h="any")
+    return _rmsprop_step, _rmsprop_touch, _rmsprop_refresh, dict(exact=False, untouched_h="any",
+                                                                 batch=_rmsprop_batch)
 
 
 _RMSPROP_SPECS = _specialise("_RMSPropSpec", _make_rmsprop_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -1056,29 +1143,36 @@ class OGD(Learner):
 def _make_adamnc_step(schedule):
     px, sx = _layout(AdamNCParams, AdamNCState, ('m', 'v'))
 
+    @_inline
+    def _power(t, lam, pl):
+        """lam^(t-1) from lam^(t-2)."""
+        return 1.0 if t == 1 else _flush(pl * lam)
+
+    @_inline
+    def _update(m0, v0, g, b1t, keep, w, eps, alpha_t):
+        """One coordinate's (m, v, H, Delta) at round t from its (m, v) of round t - 1 (w = 1/t, keep = 1 - w)."""
+        m = b1t * m0 + (1.0 - b1t) * g
+        v = keep * v0 + w * g * g
+        a = math.sqrt(v) + eps
+        step = alpha_t * m / a if a > 0.0 else 0.0
+        return m, v, a / alpha_t, step
+
     def _adamnc_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
         beta1 = P[k, px.beta1]
         eps = P[k, px.eps]
-        lam = P[k, px.lam]
-        if t == 1:
-            Z[k, sx.lam_pow] = 1.0
-        else:
-            Z[k, sx.lam_pow] = _flush(Z[k, sx.lam_pow] * lam)
-        b1t = beta1 * Z[k, sx.lam_pow]
+        pl = _power(t, P[k, px.lam], Z[k, sx.lam_pow])
+        Z[k, sx.lam_pow] = pl
+        b1t = beta1 * pl
         alpha_t = _alpha_t(schedule, alpha, t)
         w = 1.0 / t
         keep = 1.0 - w
         big = 0.0
         for i in range(X.shape[1]):
-            g = G[k, i]
-            m = b1t * S[k, sx.m, i] + (1.0 - b1t) * g
-            v = keep * S[k, sx.v, i] + w * g * g
+            m, v, h, step = _update(S[k, sx.m, i], S[k, sx.v, i], G[k, i], b1t, keep, w, eps, alpha_t)
             S[k, sx.m, i] = m
             S[k, sx.v, i] = v
-            a = math.sqrt(v) + eps
-            step = alpha_t * m / a if a > 0.0 else 0.0
-            H[k, i] = a / alpha_t
+            H[k, i] = h
             V[k, i] = v
             X[k, i] -= step
             s = abs(step)
@@ -1086,7 +1180,29 @@ def _make_adamnc_step(schedule):
                 big = s
         return big, b1t, alpha_t
 
-    return _adamnc_step
+    def _adamnc_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        n = X.shape[1]
+        w = 1.0 / t
+        keep = 1.0 - w
+        for k in range(n):
+            pl = _power(t, P[px.lam, k], Z[sx.lam_pow, k])
+            Z[sx.lam_pow, k] = pl
+            OUT[0, k] = 0.0
+            OUT[1, k] = P[px.beta1, k] * pl
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                m, v, h, step = _update(S[sx.m, i, k], S[sx.v, i, k], G[i, k], OUT[1, k], keep, w, P[px.eps, k],
+                                        OUT[2, k])
+                S[sx.m, i, k] = m
+                S[sx.v, i, k] = v
+                H[i, k] = h
+                V[i, k] = v
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+
+    return _adamnc_step, None, None, dict(batch=_adamnc_batch)
 
 
 _ADAMNC_SPECS = _specialise("_AdamNCSpec", _make_adamnc_step, dict(schedule=(THEOREM, CONSTANT)))
@@ -1133,16 +1249,20 @@ class AdamNC(Learner):
 def _make_nesterov_step(schedule):
     px, sx = _layout(NesterovParams, NesterovState, ('b',))
 
+    @_inline
+    def _update(b0, g, mu, alpha_t):
+        """One coordinate's (b, Delta) at round t from its b of round t - 1."""
+        b = mu * b0 + g
+        return b, alpha_t * (g + mu * b)
+
     def _nesterov_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
         mu = P[k, px.momentum]
         inv = 1.0 / alpha_t
         big = 0.0
         for i in range(X.shape[1]):
-            g = G[k, i]
-            b = mu * S[k, sx.b, i] + g
+            b, step = _update(S[k, sx.b, i], G[k, i], mu, alpha_t)
             S[k, sx.b, i] = b
-            step = alpha_t * (g + mu * b)
             H[k, i] = inv
             X[k, i] -= step
             s = abs(step)
@@ -1150,7 +1270,23 @@ def _make_nesterov_step(schedule):
                 big = s
         return big, mu, alpha_t
 
-    return _nesterov_step
+    def _nesterov_batch(spec, P, S, Z, X, G, H, V, t, OUT):
+        n = X.shape[1]
+        for k in range(n):
+            OUT[0, k] = 0.0
+            OUT[1, k] = P[px.momentum, k]
+            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+        for i in range(X.shape[0]):
+            for k in range(n):
+                alpha_t = OUT[2, k]
+                b, step = _update(S[sx.b, i, k], G[i, k], OUT[1, k], alpha_t)
+                S[sx.b, i, k] = b
+                H[i, k] = 1.0 / alpha_t
+                X[i, k] -= step
+                a = abs(step)
+                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+
+    return _nesterov_step, None, None, dict(batch=_nesterov_batch)
 
 
 _NESTEROV_SPECS = _specialise("_NesterovSpec", _make_nesterov_step, dict(schedule=(THEOREM, CONSTANT)))

@@ -79,6 +79,13 @@ LEARNERS = {
     "ogd": lambda a: rl.OGD(alpha=a),
     "ogd-constant": lambda a: rl.OGD(alpha=a, schedule="constant"),
     "adagrad": lambda a: rl.AdaGrad(alpha=a, delta=1e-3),
+    "amsgrad": lambda a: rl.AMSGrad(alpha=a, beta1=0.9, beta2=0.99),
+    "amsgrad-corrected-constant": lambda a: rl.AMSGrad(alpha=a, beta1=0.9, beta2=0.99, lam=0.99, variant="corrected",
+                                                       schedule="constant"),
+    "adamax": lambda a: rl.AdaMax(alpha=a, beta1=0.9, beta2=0.99),
+    "rmsprop": lambda a: rl.RMSProp(alpha=a, beta2=0.9),
+    "adamnc": lambda a: rl.AdamNC(alpha=a, beta1=0.9, lam=0.99),
+    "nesterov": lambda a: rl.NesterovSGD(alpha=a, momentum=0.9, schedule="theorem"),
 }
 
 STREAMS = {
