@@ -124,6 +124,13 @@ def _batched(n, d):
     return n * d <= BATCH_MAX_CELLS and (n >= BATCH_MIN_TRIALS or (d == 1 and n >= BATCH_MIN_TRIALS_D1))
 
 
+#: the fewest trial-rounds (trials x rounds of one call) the pinned loop plays: it compiles 20-40 %
+#: longer than the trials-outer loop (seconds, once per specialisation and compile cache) and saves
+#: about 20 ns per trial-round, so below 10^6 trial-rounds (a saving under ~25 ms) the trials-outer
+#: loop plays; both give the same numbers bit for bit
+PIN_MIN_ROUNDS = 10 ** 6
+
+
 def _check_records(rec, names, a, b, ck, seeds_all, learners, n_seeds, stream):
     """Sums of finite per-round values can still overflow (sum g^2 for |g| ~ 1e153, a cumulative loss
     near 1e308): every recorded statistic must be finite, else the run stops naming where."""
@@ -351,14 +358,16 @@ class Game:
     def copy(self):
         return self._part(self.learners, self.seed_arr, slice(None))
 
-    def _pinnable(self, lspec, sspec, dspec):
+    def _pinnable(self, lspec, sspec, dspec, rounds):
         """Whether this dense game plays :func:`regretlab.game.kernel._play_pinned_kernel_py`: one
         coordinate, regretlab's own components (theirs use the trial index only to index the arrays
-        they are given, which pinning needs), and every trial's row of the state within
-        :data:`regretlab._jit.PIN_CAP` elements."""
+        they are given, which pinning needs), every trial's row of the state within
+        :data:`regretlab._jit.PIN_CAP` elements, and at least :data:`PIN_MIN_ROUNDS` trial-rounds to
+        play (``rounds`` rounds for each trial)."""
         st = self.st
         rows = [self.P, st.slots, st.scalars, st.suff, *st.coords]
-        return (st.theta.shape[1] == 1 and own((lspec, sspec, dspec, *self.recorders))
+        return (st.theta.shape[1] == 1 and st.theta.shape[0] * rounds >= PIN_MIN_ROUNDS
+                and own((lspec, sspec, dspec, *self.recorders))
                 and all(a.size <= PIN_CAP * a.shape[0] for a in rows))
 
     def _records(self, nc):
@@ -387,7 +396,8 @@ class Game:
         weighted = bool(L0.weighted_projection)
         batch = (not self.sparse and _batched(*self.st.theta.shape)
                  and not batch_support(lspec, sspec, dspec))
-        pinned = not (self.sparse or batch) and self._pinnable(lspec, sspec, dspec)
+        pinned = (not (self.sparse or batch) and nc > 0
+                  and self._pinnable(lspec, sspec, dspec, int(ck[-1]) - self.t + 1))
         kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse, batch=batch, pinned=pinned)
         lead = (lspec, sspec, dspec) if self.sparse else (lspec, sspec, dspec, weighted)
         if pinned:  # H is written back only where something reads it

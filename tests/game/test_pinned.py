@@ -36,8 +36,10 @@ def _assert_identical(a, b, what):
 
 @pytest.fixture
 def picked(monkeypatch):
-    """The pinned flag of every kernel the boundary picks."""
+    """The pinned flag of every kernel the boundary picks, with the pinned loop's least number of
+    trial-rounds lifted (these games are short so that they run in the interpreter too)."""
     out = []
+    monkeypatch.setattr(boundary, "PIN_MIN_ROUNDS", 1)
     real = boundary.kernel_for
 
     def spy(*specs, sparse=False, batch=False, pinned=False):
@@ -51,7 +53,7 @@ def picked(monkeypatch):
 def _unpinned(fn):
     """fn() with the pinned loop switched off (the trials-outer loop plays instead)."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(boundary.Game, "_pinnable", lambda self, *specs: False)
+        mp.setattr(boundary.Game, "_pinnable", lambda self, *args: False)
         return fn()
 
 
@@ -135,12 +137,18 @@ def test_a_non_finite_value_is_reported_as_by_the_trials_outer_loop(case, picked
     assert pinned == _message(lambda: _unpinned(lambda: rl.play(learner, stream, T=50, seeds=[0, 1])))
 
 
-def test_the_pinned_loop_is_chosen_for_one_coordinate_and_regretlabs_own_components(picked):
+def test_the_pinned_loop_is_chosen_for_one_coordinate_and_regretlabs_own_components(picked, monkeypatch):
     L = rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1)
     rl.play(L, rl.streams.reddi(3.0), T=20)  # d = 1
     rl.play(L, rl.streams.periodic_linear(2.0, 1.0, 3, domain=rl.Box(-1.0, 1.0, d=2)), T=20)  # d = 2
     rl.play(L, rl.streams.reddi(3.0), T=20, seeds=range(boundary.BATCH_MIN_TRIALS_D1))  # the batch loop
     assert picked == [True, False, False]
+    # fewer than PIN_MIN_ROUNDS trial-rounds in one call: the trials-outer loop (it compiles faster)
+    monkeypatch.setattr(boundary, "PIN_MIN_ROUNDS", 41)
+    run = rl.play(L, rl.streams.reddi(3.0), T=20, seeds=[0, 1])  # 40 trial-rounds
+    run.extend(21)  # 2 trial-rounds
+    rl.play(L, rl.streams.reddi(3.0), T=21, seeds=[0, 1])  # 42
+    assert picked[3:] == [False, False, True]
 
 
 def test_pinned_rows_copy_trial_k_and_write_it_back():
