@@ -184,13 +184,29 @@ def _alpha_t(schedule, alpha, t):
 
 
 @_inline
+def _start(OUT, k, b1t, alpha_t):
+    """A batch step's column k of OUT before its coordinates: max |Delta| = 0 so far, beta1_t and
+    alpha_t of trial k (the three values a single step returns)."""
+    OUT[0, k] = 0.0
+    OUT[1, k] = b1t
+    OUT[2, k] = alpha_t
+
+
+@_inline
 def _plain_rows(schedule, P, alpha_col, t, OUT):
-    """A batch step's OUT rows before its coordinates, for a learner without momentum (beta1_t = 0):
-    max |Delta| = 0 so far, beta1_t = 0 and alpha_t, for every trial (P[alpha_col, k] is alpha)."""
+    """:func:`_start` for every trial of a learner without momentum (beta1_t = 0; P[alpha_col, k] is alpha)."""
     for k in range(OUT.shape[1]):
-        OUT[0, k] = 0.0
-        OUT[1, k] = 0.0
-        OUT[2, k] = _alpha_t(schedule, P[alpha_col, k], t)
+        _start(OUT, k, 0.0, _alpha_t(schedule, P[alpha_col, k], t))
+
+
+@_inline
+def _move(X, H, OUT, i, k, h, step):
+    """A batch step's last writes for coordinate i of trial k: H, the iterate theta - step, and |step|
+    folded into max |Delta| (OUT[0, k])."""
+    H[i, k] = h
+    X[i, k] -= step
+    a = abs(step)
+    OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
 
 
 # =============================================================== state and hyperparameter layouts
@@ -454,9 +470,7 @@ def _make_adam_step(schedule, lazy, eps_hat):
             Z[sx.beta2_pow, k] = p2
             Z[sx.lam_pow, k] = pl
             Z[sx.beta1_t_pow, k] = p1t
-            OUT[0, k] = 0.0
-            OUT[1, k] = P[px.beta1, k] * pl
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+            _start(OUT, k, P[px.beta1, k] * pl, _alpha_t(schedule, P[px.alpha, k], t))
         for i in range(X.shape[0]):
             for k in range(n):
                 g = G[i, k]
@@ -469,11 +483,8 @@ def _make_adam_step(schedule, lazy, eps_hat):
                                               P[px.eps, k], c1, c2, alpha_t, sc2, alpha_t * sc2 / c1)
                 S[sx.m, i, k] = m
                 S[sx.v, i, k] = v
-                H[i, k] = h
                 V[i, k] = vhat
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, h, step)
 
     def _adam_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
         b1t, beta2, eps, c1, c2, alpha_t, sc2, step_scale = _round(spec, P, k, Z, t)
@@ -688,9 +699,7 @@ def _make_amsgrad_step(schedule, corrected):
             Z[sx.beta1_pow, k] = p1
             Z[sx.beta2_pow, k] = p2
             Z[sx.lam_pow, k] = pl
-            OUT[0, k] = 0.0
-            OUT[1, k] = P[px.beta1, k] * pl
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+            _start(OUT, k, P[px.beta1, k] * pl, _alpha_t(schedule, P[px.alpha, k], t))
         for i in range(X.shape[0]):
             for k in range(n):
                 c1, c2 = _bias(Z[sx.beta1_pow, k], Z[sx.beta2_pow, k])
@@ -699,11 +708,8 @@ def _make_amsgrad_step(schedule, corrected):
                 S[sx.m, i, k] = m
                 S[sx.v, i, k] = v
                 S[sx.v_max, i, k] = vmax
-                H[i, k] = h
                 V[i, k] = vhat
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, h, step)
 
     return _amsgrad_step, None, None, dict(batch=_amsgrad_batch)
 
@@ -812,9 +818,7 @@ def _make_adamax_step(schedule):
         n = X.shape[1]
         for k in range(n):
             Z[sx.beta1_pow, k] = _power(t, P[px.beta1, k], Z[sx.beta1_pow, k])
-            OUT[0, k] = 0.0
-            OUT[1, k] = P[px.beta1, k]
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+            _start(OUT, k, P[px.beta1, k], _alpha_t(schedule, P[px.alpha, k], t))
         for i in range(X.shape[0]):
             for k in range(n):
                 alpha_t = OUT[2, k]
@@ -822,11 +826,8 @@ def _make_adamax_step(schedule):
                                            P[px.eps, k], alpha_t / (1.0 - Z[sx.beta1_pow, k]), alpha_t)
                 S[sx.m, i, k] = m
                 S[sx.u, i, k] = u
-                H[i, k] = h
                 V[i, k] = v
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, h, step)
 
     return _adamax_step, None, None, dict(batch=_adamax_batch)
 
@@ -893,11 +894,8 @@ def _make_adagrad_step(schedule):
             for k in range(n):
                 s, h, step = _update(S[sx.sum_g2, i, k], G[i, k], OUT[2, k], P[px.delta, k])
                 S[sx.sum_g2, i, k] = s
-                H[i, k] = h
                 V[i, k] = s
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, h, step)
 
     def _adagrad_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
@@ -989,11 +987,8 @@ def _make_rmsprop_step(schedule):
             for k in range(n):
                 v, h, step = _update(S[sx.v, i, k], G[i, k], OUT[2, k], P[px.beta2, k], P[px.eps, k])
                 S[sx.v, i, k] = v
-                H[i, k] = h
                 V[i, k] = v
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, h, step)
 
     def _rmsprop_step(spec, P, k, S, Z, X, G, H, V, t):
         alpha = P[k, px.alpha]
@@ -1090,10 +1085,7 @@ def _make_ogd_step(schedule):
             for k in range(n):
                 alpha_t = OUT[2, k]
                 step = alpha_t * G[i, k]
-                H[i, k] = 1.0 / alpha_t
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, 1.0 / alpha_t, step)
 
     def _ogd_touch(spec, P, k, S, Z, X, G, H, V, t, IDX, m):
         alpha_t = _alpha_t(schedule, P[k, px.alpha], t)
@@ -1187,20 +1179,15 @@ def _make_adamnc_step(schedule):
         for k in range(n):
             pl = _power(t, P[px.lam, k], Z[sx.lam_pow, k])
             Z[sx.lam_pow, k] = pl
-            OUT[0, k] = 0.0
-            OUT[1, k] = P[px.beta1, k] * pl
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+            _start(OUT, k, P[px.beta1, k] * pl, _alpha_t(schedule, P[px.alpha, k], t))
         for i in range(X.shape[0]):
             for k in range(n):
                 m, v, h, step = _update(S[sx.m, i, k], S[sx.v, i, k], G[i, k], OUT[1, k], keep, w, P[px.eps, k],
                                         OUT[2, k])
                 S[sx.m, i, k] = m
                 S[sx.v, i, k] = v
-                H[i, k] = h
                 V[i, k] = v
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, h, step)
 
     return _adamnc_step, None, None, dict(batch=_adamnc_batch)
 
@@ -1273,18 +1260,13 @@ def _make_nesterov_step(schedule):
     def _nesterov_batch(spec, P, S, Z, X, G, H, V, t, OUT):
         n = X.shape[1]
         for k in range(n):
-            OUT[0, k] = 0.0
-            OUT[1, k] = P[px.momentum, k]
-            OUT[2, k] = _alpha_t(schedule, P[px.alpha, k], t)
+            _start(OUT, k, P[px.momentum, k], _alpha_t(schedule, P[px.alpha, k], t))
         for i in range(X.shape[0]):
             for k in range(n):
                 alpha_t = OUT[2, k]
                 b, step = _update(S[sx.b, i, k], G[i, k], OUT[1, k], alpha_t)
                 S[sx.b, i, k] = b
-                H[i, k] = 1.0 / alpha_t
-                X[i, k] -= step
-                a = abs(step)
-                OUT[0, k] = a if a > OUT[0, k] else OUT[0, k]
+                _move(X, H, OUT, i, k, 1.0 / alpha_t, step)
 
     return _nesterov_step, None, None, dict(batch=_nesterov_batch)
 

@@ -16,30 +16,14 @@ import regretlab as rl
 import regretlab._registry as registry
 from regretlab.game import boundary
 
+from identical import arrays, assert_identical
+
 pytestmark = pytest.mark.nojit
-
-
-def _arrays(r):
-    """Every public array of a Runs (or Run), by name."""
-    out = {"loss": r.loss, "best_loss": r.best_loss, "regret": r.regret, "theta": r.theta, "suff": r.suff}
-    out.update({f"records.{k}": v for k, v in r.records.items()})
-    out.update({f"final.{k}": v for k, v in r.final.items()})
-    out.update({f"state.{k}": v for k, v in r.learner_state._asdict().items()})
-    if r.theta_path is not None:
-        out["theta_path"] = r.theta_path
-    return out
 
 
 def _rows(r, j):
     """Trial j's arrays of a Runs."""
-    return {k: np.asarray(v)[j] for k, v in _arrays(r).items()}
-
-
-def _assert_identical(a, b, what):
-    assert a.keys() == b.keys(), what
-    for k in a:
-        x, y = np.asarray(a[k]), np.asarray(b[k])
-        assert x.shape == y.shape and x.tobytes() == y.tobytes(), f"{what}: {k} differs"
+    return {k: np.asarray(v)[j] for k, v in arrays(r).items()}
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +94,7 @@ def test_a_grid_in_one_batch_equals_each_learner_alone(lname, sname, kernels):
     assert kernels == [True]
     for L, runs in zip(learners, together):
         alone = rl.play(L, stream, T=300, seed=1, record_theta=True)
-        _assert_identical(_rows(runs, 1), _arrays(alone), f"{L!r}, seed 1")
+        assert_identical(_rows(runs, 1), arrays(alone), f"{L!r}, seed 1")
     assert kernels[-1] is False  # the single runs played the trials-outer loop
 
 
@@ -123,7 +107,7 @@ def test_every_batch_size_gives_the_single_runs(n, kernels):
     assert kernels == [n > 1]
     for j in sorted({0, n // 2, n - 1}):
         alone = rl.play(learners[j], stream, T=200)
-        _assert_identical(_arrays(runs[j]), _arrays(alone), f"trial {j} of {n}")
+        assert_identical(arrays(runs[j]), arrays(alone), f"trial {j} of {n}")
 
 
 def test_chunked_and_continued_batches_equal_one_call():
@@ -132,10 +116,10 @@ def test_chunked_and_continued_batches_equal_one_call():
     ck = np.arange(25, 1001, 25)  # 400 among them
     one = rl.play(learner, stream, T=1000, seeds=range(5), checkpoints=ck)
     chunked = rl.play(learner, stream, T=1000, seeds=range(5), checkpoints=ck, chunks=7)
-    _assert_identical(_arrays(one), _arrays(chunked), "chunks=7")
+    assert_identical(arrays(one), arrays(chunked), "chunks=7")
     part = rl.play(learner, stream, T=400, seeds=range(5), checkpoints=ck[ck <= 400])
     longer = part.extend(1000, checkpoints=ck[ck > 400])
-    _assert_identical(_arrays(one), _arrays(longer), "continued from round 400")
+    assert_identical(arrays(one), arrays(longer), "continued from round 400")
 
 
 def test_a_game_without_batch_forms_plays_the_trials_outer_loop(kernels):
@@ -195,7 +179,7 @@ def test_a_recorder_without_batch_forms_runs_trial_by_trial_in_the_batch(kernels
     together = rl.play_many(learners, stream, T=120, record=record)
     assert kernels == [True]
     for L, run in zip(learners, together):
-        _assert_identical(_arrays(run), _arrays(rl.play(L, stream, T=120, record=record)), repr(L))
+        assert_identical(arrays(run), arrays(rl.play(L, stream, T=120, record=record)), repr(L))
         assert math.isfinite(run.records["sum_after"][-1])
 
 
@@ -225,7 +209,7 @@ def test_the_batch_loop_keeps_the_arrays_it_reads_through_views():
     record = (rl.recorders.Preconditioner(), rl.recorders.StepSizeGrowth())
     together = rl.play_many(learners, stream, T=3, checkpoints=[1, 2, 3], record=record)
     for L, run in zip(learners, together):
-        _assert_identical(_arrays(run), _arrays(rl.play(L, stream, T=3, checkpoints=[1, 2, 3], record=record)),
+        assert_identical(arrays(run), arrays(rl.play(L, stream, T=3, checkpoints=[1, 2, 3], record=record)),
                           repr(L))
 
 

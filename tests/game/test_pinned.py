@@ -13,25 +13,9 @@ import regretlab as rl
 from regretlab import _jit
 from regretlab.game import boundary
 
+from identical import arrays, assert_identical
+
 pytestmark = pytest.mark.nojit
-
-
-def _arrays(r):
-    """Every public array of a Runs (or Run), by name."""
-    out = {"loss": r.loss, "best_loss": r.best_loss, "regret": r.regret, "theta": r.theta, "suff": r.suff}
-    out.update({f"records.{k}": v for k, v in r.records.items()})
-    out.update({f"final.{k}": v for k, v in r.final.items()})
-    out.update({f"state.{k}": v for k, v in r.learner_state._asdict().items()})
-    if r.theta_path is not None:
-        out["theta_path"] = r.theta_path
-    return out
-
-
-def _assert_identical(a, b, what):
-    assert a.keys() == b.keys(), what
-    for k in a:
-        x, y = np.asarray(a[k]), np.asarray(b[k])
-        assert x.shape == y.shape and x.tobytes() == y.tobytes(), f"{what}: {k} differs"
 
 
 @pytest.fixture
@@ -100,7 +84,7 @@ def test_the_pinned_loop_gives_the_trials_outer_loops_numbers(lname, sname, reco
     assert picked == [True]
     outer = _unpinned(lambda: rl.play(learner, stream, T=400, seeds=[0, 1], record=record, record_theta=True))
     assert picked[-1] is False
-    _assert_identical(_arrays(pinned), _arrays(outer), f"{learner!r} on {stream!r}, record={record}")
+    assert_identical(arrays(pinned), arrays(outer), f"{learner!r} on {stream!r}, record={record}")
 
 
 def test_chunked_and_continued_pinned_runs_equal_one_call(picked):
@@ -110,8 +94,8 @@ def test_chunked_and_continued_pinned_runs_equal_one_call(picked):
     chunked = rl.play(learner, stream, T=3000, seeds=[4, 5], chunks=7)
     continued = rl.play(learner, stream, T=400, seeds=[4, 5]).extend(3000)
     assert set(picked) == {True, False}
-    _assert_identical(_arrays(chunked), _arrays(whole), "chunks=7")
-    _assert_identical(_arrays(continued), _arrays(_unpinned(lambda: rl.play(learner, stream, T=400, seeds=[4, 5])
+    assert_identical(arrays(chunked), arrays(whole), "chunks=7")
+    assert_identical(arrays(continued), arrays(_unpinned(lambda: rl.play(learner, stream, T=400, seeds=[4, 5])
                                                             .extend(3000))), "extended from round 400")
 
 
