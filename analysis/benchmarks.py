@@ -620,7 +620,7 @@ def sec_batched(ctx):
              ", ".join(f"{k}: {fmt(a)} vs C {fmt(b)} (lean C {fmt(c)}; regret-only {fmt(e)})"
                        for k, (a, b, c, e) in ser.items()) + " ns/trial-round.  The batched "
              "C loop keeps trials in the inner loop (structure of arrays).  play() does so too (its batch loop, "
-             "vectorised across trials) from 8 trials at d = 1 and 64 trials at larger d "
+             "vectorised across trials) from 64 trials (from 8 at d = 1 in calls too short for the pinned loop) "
              "(regretlab.game.boundary._batched, read off reports/benchmarks_batch.md); below that it plays the "
              "trials one after another (accumulators in registers for a whole chunk), as fast or faster there.")
     k1, kmax = min(ser), max(ser)

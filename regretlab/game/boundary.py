@@ -114,14 +114,18 @@ def _check_learners(learners):
 BATCH_MIN_TRIALS, BATCH_MIN_TRIALS_D1, BATCH_MAX_CELLS = 64, 8, 1 << 16
 
 
-def _batched(n, d):
+def _batched(n, d, pinned=False):
     """Whether a dense game of n trials in d dimensions plays its rounds for all trials at once
     (:func:`regretlab.game.kernel._play_batch_kernel_py`) rather than trial after trial; both give the
-    same numbers bit for bit, this is about speed only.  On Reddi-like games the batch loop is
-    faster from n = 8 trials at d = 1 and from n = 64 at d <= 1000 while n d <= 2^16; below that the
-    trials-outer loop, which keeps a trial's scalars in registers and vectorises over d, is as fast
-    or faster (by up to 1.8x at n = 2), and beyond it the arrays of a round leave the cache."""
-    return n * d <= BATCH_MAX_CELLS and (n >= BATCH_MIN_TRIALS or (d == 1 and n >= BATCH_MIN_TRIALS_D1))
+    same numbers bit for bit, this is about speed only.  ``pinned``: whether the trial after trial
+    alternative would be the pinned loop (d = 1 and enough rounds: :meth:`Game._pinnable`).
+
+    On Reddi-like games the batch loop is faster from n = 64 trials at d <= 1000 while n d <= 2^16;
+    at d = 1 from n = 8 against the plain trials-outer loop, but only from n = 64 against the pinned
+    loop (which is 2-2.8x faster than the batch loop at n = 2, 1.2-1.4x at n = 8; at n = 32 the two
+    are within 10 %).  Below that the trials-outer loop, which keeps a trial's scalars in registers
+    and vectorises over d, is as fast or faster, and beyond it the arrays of a round leave the cache."""
+    return n * d <= BATCH_MAX_CELLS and (n >= BATCH_MIN_TRIALS or (d == 1 and not pinned and n >= BATCH_MIN_TRIALS_D1))
 
 
 #: the fewest trial-rounds (trials x rounds of one call) the pinned loop plays: it compiles 20-40 %
@@ -394,10 +398,11 @@ class Game:
         L0 = learners[0]
         lspec, sspec, dspec = L0._spec(), stream._spec(), stream.domain._spec()
         weighted = bool(L0.weighted_projection)
-        batch = (not self.sparse and _batched(*self.st.theta.shape)
+        pinnable = (not self.sparse and nc > 0
+                    and self._pinnable(lspec, sspec, dspec, int(ck[-1]) - self.t + 1))
+        batch = (not self.sparse and _batched(*self.st.theta.shape, pinned=pinnable)
                  and not batch_support(lspec, sspec, dspec))
-        pinned = (not (self.sparse or batch) and nc > 0
-                  and self._pinnable(lspec, sspec, dspec, int(ck[-1]) - self.t + 1))
+        pinned = pinnable and not batch
         kernel = kernel_for(lspec, sspec, dspec, *self.recorders, sparse=self.sparse, batch=batch, pinned=pinned)
         lead = (lspec, sspec, dspec) if self.sparse else (lspec, sspec, dspec, weighted)
         if pinned:  # H is written back only where something reads it

@@ -31,7 +31,7 @@ def always_batch(monkeypatch):
     """The batch loop for every game of more than one trial (whose components have batch forms),
     not only where ``boundary._batched`` finds it faster: the numbers must be the same anyway."""
     rule = boundary._batched
-    monkeypatch.setattr(boundary, "_batched", lambda n, d: n > 1)
+    monkeypatch.setattr(boundary, "_batched", lambda n, d, pinned=False: n > 1)
     return rule
 
 
@@ -216,6 +216,8 @@ def test_the_batch_loop_keeps_the_arrays_it_reads_through_views():
 def test_the_batch_loop_is_chosen_where_it_was_measured_faster(always_batch, monkeypatch, kernels):
     rule = always_batch  # boundary._batched itself (see analysis/batch_crossover.py)
     assert not rule(2, 1) and not rule(4, 1) and rule(8, 1) and rule(64, 1) and rule(257, 1)
+    # against the pinned loop (d = 1, long calls) from 64 trials only
+    assert not rule(8, 1, pinned=True) and not rule(32, 1, pinned=True) and rule(64, 1, pinned=True)
     assert not rule(32, 10) and rule(64, 10) and rule(64, 1000) and not rule(256, 1000)
     monkeypatch.setattr(boundary, "_batched", rule)
     stream = rl.streams.reddi(C=3.0)

@@ -125,7 +125,7 @@ def test_the_pinned_loop_is_chosen_for_one_coordinate_and_regretlabs_own_compone
     L = rl.Adam(alpha=0.5, beta1=0.0, beta2=0.1)
     rl.play(L, rl.streams.reddi(3.0), T=20)  # d = 1
     rl.play(L, rl.streams.periodic_linear(2.0, 1.0, 3, domain=rl.Box(-1.0, 1.0, d=2)), T=20)  # d = 2
-    rl.play(L, rl.streams.reddi(3.0), T=20, seeds=range(boundary.BATCH_MIN_TRIALS_D1))  # the batch loop
+    rl.play(L, rl.streams.reddi(3.0), T=20, seeds=range(boundary.BATCH_MIN_TRIALS))  # the batch loop
     assert picked == [True, False, False]
     # fewer than PIN_MIN_ROUNDS trial-rounds in one call: the trials-outer loop (it compiles faster)
     monkeypatch.setattr(boundary, "PIN_MIN_ROUNDS", 41)
