@@ -28,8 +28,9 @@ Usage::
 one tiny serial sweep.  Writes PATH (default reports/benchmarks.md) and
 figures/benchmark_scaling.png next to it.  Exit status 1 if a correctness check failed.
 
-The whole run (this process and its children) uses a fresh temporary NUMBA_CACHE_DIR, removed
-at the end: section 6's first child compiles into it, so its figure is a genuinely cold start.
+The run (this process and its children) uses NUMBA_CACHE_DIR if it is set, else a fresh temporary
+one removed at the end (so the package tree is not written to); section 6's children use a new
+empty folder of their own, so its first figure is a genuinely cold start.
 """
 from __future__ import annotations
 
@@ -53,10 +54,15 @@ ROOT = os.path.dirname(HERE)
 
 # Before numba is imported (here, in bench_engine, and in every child process).  Pool workers
 # started with "spawn" re-run this module's top level as __mp_main__: they reuse the parent's
-# directory (marked in the environment) instead of making, and later removing, their own.
+# directory (marked in the environment) instead of making, and later removing, their own.  A
+# NUMBA_CACHE_DIR the caller set is used as it is (the test suite's: kernels it compiled already
+# are loaded, not compiled again); section 6 always measures its cold start in a new empty folder.
 _MARK = "REGRETLAB_BENCHMARKS_CACHE_DIR"
+_CALLERS_CACHE = bool(os.environ.get("NUMBA_CACHE_DIR")) and not os.environ.get(_MARK)  # (in the main process)
 if os.environ.get(_MARK) and os.path.isdir(os.environ[_MARK]):
     CACHE_DIR = os.environ[_MARK]
+elif os.environ.get("NUMBA_CACHE_DIR"):
+    CACHE_DIR = os.environ[_MARK] = os.environ["NUMBA_CACHE_DIR"]
 else:
     CACHE_DIR = tempfile.mkdtemp(prefix="regretlab-benchmarks-numba-")
     os.environ[_MARK] = CACHE_DIR
@@ -353,8 +359,12 @@ def spawn(code, args=(), env_extra=None, timeout=900):
 def sec_compile(ctx):
     S = ctx.S
     print("6. compile time (cold cache, then cached)", flush=True)
-    cold = spawn(COMPILE_CHILD)
-    warm = [spawn(COMPILE_CHILD) for _ in range(S["warm_children"])]
+    fresh = {"NUMBA_CACHE_DIR": tempfile.mkdtemp(prefix="regretlab-benchmarks-cold-")}  # empty: a cold start
+    try:
+        cold = spawn(COMPILE_CHILD, env_extra=fresh)
+        warm = [spawn(COMPILE_CHILD, env_extra=fresh) for _ in range(S["warm_children"])]
+    finally:
+        shutil.rmtree(fresh["NUMBA_CACHE_DIR"], True)
     best = min(warm, key=lambda r: r["to_play"])
     ctx.check("compile: the cold process compiled (cache miss), the fresh processes loaded from the cache",
               cold["misses"] >= 1 and cold["hits"] == 0 and all(w["hits"] >= 1 and w["misses"] == 0 for w in warm),
@@ -971,6 +981,14 @@ print(json.dumps({"base_kib": r0, "peak_kib": r1, "seconds": el, "how": how}))
 """
 
 
+def lean_bytes(d, nc):
+    """The memory of the lean C loop for a game of d coordinates recorded at nc checkpoints: the
+    buffers it is given, as bench_lean's loops (it allocates nothing itself): Adam's state
+    (theta, m, v), the running sum of gradients, and per checkpoint the cumulative loss and that
+    sum (what the regret against the best fixed point needs), 8 bytes each."""
+    return 8 * (4 * d + nc * (1 + d))
+
+
 def sec_memory(ctx):
     import tracemalloc
 
@@ -996,19 +1014,23 @@ def sec_memory(ctx):
         tm = traced(lambda: rl.play(learner, stream, T))
         ch = spawn(MEM_CHILD, ("T", T, 0))
         hows.add(ch["how"])
-        memT[T] = (tm / 2**20, (ch["peak_kib"] - ch["base_kib"]) / 1024, ch["peak_kib"] / 1024)
+        memT[T] = (tm / 2**20, (ch["peak_kib"] - ch["base_kib"]) / 1024, ch["peak_kib"] / 1024,
+                   lean_bytes(1, rl.default_checkpoints(T).size) / 2**20)
     for d in S["mem_d"]:
         Td = S["T_mem_d"]
         s = rl.streams.random_sign(d)
         tm = traced(lambda: rl.play(dl, s, Td))
         ch = spawn(MEM_CHILD, ("d", d, Td))
         hows.add(ch["how"])
-        memd[d] = (tm / 2**20, (ch["peak_kib"] - ch["base_kib"]) / 1024, ch["peak_kib"] / 1024)
+        memd[d] = (tm / 2**20, (ch["peak_kib"] - ch["base_kib"]) / 1024, ch["peak_kib"] / 1024,
+                   lean_bytes(d, rl.default_checkpoints(Td).size) / 2**20)
     T0, T1 = min(memT), max(memT)
     ctx.row("7", f"peak memory of play() (tracemalloc), Reddi d=1, T={T1:.0e}", f"T={T1:.0e}", "MiB", memT[T1][0],
             f"same at T={T0:.0e}", memT[T0][0], note="flat in T expected (generated stream)")
     ctx.row("7", "  peak RSS increase over the process after import + warm-up (subprocess)", f"T={T1:.0e}", "MiB",
             memT[T1][1], f"same at T={T0:.0e}", memT[T0][1])
+    ctx.row("7", "  lean C loop's buffers (state, cumulative loss and sum g per checkpoint)", f"T={T1:.0e}", "MiB",
+            memT[T1][3], f"same at T={T0:.0e}", memT[T0][3])
     d0, d1 = min(memd), max(memd)
     nck = rl.default_checkpoints(S["T_mem_d"]).size
     ctx.row("7", f"peak memory of play() (tracemalloc), random_sign(d={d1:g}), T={S['T_mem_d']}", f"d={d1:g}", "MiB",
@@ -1016,18 +1038,25 @@ def sec_memory(ctx):
             note=f"{memd[d1][0] * 2**20 / (d1 * nck):.0f} bytes per coordinate per checkpoint ({nck} checkpoints)")
     ctx.row("7", "  peak RSS increase (subprocess)", f"d={d1:g}", "MiB", memd[d1][1], f"same at d={d0:g}",
             memd[d0][1])
+    ctx.row("7", "  lean C loop's buffers (state, cumulative loss and sum g per checkpoint)", f"d={d1:g}", "MiB",
+            memd[d1][3], f"same at d={d0:g}", memd[d0][3])
     ctx.series["memT"] = memT
     ctx.series["memd"] = memd
     ctx.note("7", "Peak memory against T (Reddi, d=1; tracemalloc MiB / RSS increase MiB): " + ", ".join(
-        f"T={T:.0e}: {a:.2f} / {b:.1f}" for T, (a, b, _) in memT.items()) + ".  Against d (random_sign(d), T=" +
-        f"{S['T_mem_d']}): " + ", ".join(f"d={d:g}: {a:.1f} / {b:.1f}" for d, (a, b, _) in memd.items()) +
+        f"T={T:.0e}: {a:.2f} / {b:.1f}" for T, (a, b, *_) in memT.items()) + ".  Against d (random_sign(d), T=" +
+        f"{S['T_mem_d']}): " + ", ".join(f"d={d:g}: {a:.1f} / {b:.1f} (lean C {e:.2f})"
+                                         for d, (a, b, _, e) in memd.items()) +
         ".  tracemalloc counts the NumPy arrays allocated during the call (state, records, comparator); the RSS "
         "figure is the peak resident set during the call minus the resident set before it, in a fresh process that "
         "imported regretlab and played T=10 first, with the peak mark reset just before the call (writing 5 to "
         "/proc/self/clear_refs; ru_maxrss where that is unavailable); method used: " + ", ".join(sorted(hows)) + ".  "
         "Memory grows with checkpoints x d: the comparator's sufficient statistics (d + 1 "
         "per checkpoint) are recorded, copied into the Runs, and the closed-form comparator computes a minimiser "
-        "per checkpoint of which the Runs keeps the last.")
+        "per checkpoint of which the Runs keeps the last.  The lean C reference is the size of the buffers a C loop "
+        "that keeps only the regret is given (benchmarks.lean_bytes: Adam's state, the running sum of g, and the "
+        "cumulative loss and sum of g at each checkpoint; it allocates nothing else): the least a regret curve "
+        "needs, against which play()'s records of the bound statistics, the iterates' ranges and the comparator's "
+        "work arrays are the difference.")
 
 
 # ----------------------------------------------------------------------------- figure
@@ -1105,9 +1134,11 @@ def figure(ctx, path, prev=None):
     ax = axes[1, 0]
     if "memT" in ctx.series:
         ser = ctx.series["memT"]
-        for j, style, label in ((0, "o-", "tracemalloc peak"), (1, "s--", "RSS increase (subprocess)")):
-            xs, ys = srt(ser, j)
-            ax.semilogx(xs, ys, style, label=label)
+        for j, style, label in ((0, "o-", "tracemalloc peak"), (1, "s--", "RSS increase (subprocess)"),
+                                (3, "d--", "lean C loop (its buffers)")):
+            xs, ys = srt(ser, j) if all(len(v) > j for v in ser.values()) else ([], [])
+            if xs:
+                ax.semilogx(xs, ys, style, label=label)
         _prev_line(ax, prev, "memT", lambda d: srt(d, 0), lambda a: a.semilogx, "tracemalloc peak")
         ax.set_xlabel("T (rounds)")
         ax.set_ylabel("MiB")
@@ -1120,6 +1151,8 @@ def figure(ctx, path, prev=None):
         ds = sorted(ser)
         ax.loglog(ds, [max(ser[d][0], 1e-3) for d in ds], "o-", label="tracemalloc peak")
         ax.loglog(ds, [max(ser[d][1], 1e-1) for d in ds], "s--", label="RSS increase (subprocess)")
+        if all(len(ser[d]) > 3 for d in ds):
+            ax.loglog(ds, [ser[d][3] for d in ds], "d--", label="lean C loop (its buffers)")
         _prev_line(ax, prev, "memd", lambda d: ([k for k in sorted(d)], [max(d[k][0], 1e-3) for k in sorted(d)]),
                    lambda a: a.loglog, "tracemalloc peak")
         ax.set_xlabel("d")
@@ -1286,7 +1319,8 @@ def report(ctx, args, fig_path, t_start, load_start, load_end, prev_rows=None, p
               f"- load average (1 min) at start {load_start[0]:.2f}, at end {load_end[0]:.2f}: other processes "
               "shared the 2 cores, so absolute times are noisy; every ratio compares runs measured alternately in "
               "the same process (best of several unless stated).",
-              f"- NUMBA_CACHE_DIR: a fresh temporary directory for the whole run (removed at the end).",
+              "- NUMBA_CACHE_DIR: " + ("the caller's, " if _CALLERS_CACHE else "a fresh temporary directory (removed at the "
+                                       "end), ") + "section 6's cold start in a new empty one.",
               f"- regretlab sources: {'CHANGED during the run (see below)' if '0' in ctx.notes else 'unchanged during the run'}"
               f" (package hash {__import__('regretlab._jit', fromlist=['x']).SOURCE_HASH[:12]}); git "
               f"{_git_describe()}.", ""]
