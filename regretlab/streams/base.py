@@ -18,6 +18,14 @@ from ..domains import Ball, Box, Domain, Unconstrained
 
 
 @inline
+def mod_nonneg(a, b):
+    """a mod b for a >= 0 and b >= 1 (a round's phase or row): the unsigned remainder, equal to
+    Python's ``a % b`` there, without the sign fix-up of the signed one (measured: 0.7 ns of a
+    9 ns round of Reddi's stream)."""
+    return np.int64(np.uint64(a) % np.uint64(b))
+
+
+@inline
 def sort_touched(IDX, k, n):
     """Sort the n coordinates in IDX[k, :n] in place (insertion sort; n is a round's nnz) and drop
     repeats: returns m, with IDX[k, :m] the distinct touched coordinates in increasing order (the

@@ -14,7 +14,7 @@ from .. import _validate as V
 from .._jit import inline, njit
 from .._registry import register_stream
 from ..domains import Box, _Dom, _dist2_to_domain, _max_linear_dense, _max_linear_sparse
-from .base import Stream, _domain_or, sort_touched
+from .base import Stream, _domain_or, mod_nonneg, sort_touched
 
 
 class MissingDependency(ValueError):
@@ -69,7 +69,7 @@ def _row_index(n_rows, random_order, seed, t):
     if random_order == 1:
         r = int(_rng.uniform(seed, t, 0) * n_rows)
         return r if r < n_rows else n_rows - 1
-    return (t - 1) % n_rows
+    return mod_nonneg(t - 1, n_rows)
 
 
 def _rows_round(spec, seed, t, X, k, G, SUFF):

@@ -13,7 +13,7 @@ from .. import _validate as V
 from .._jit import inline
 from .._registry import register_stream
 from ..domains import Ball, Box, Unconstrained, best_linear, _Dom, _max_linear_dense
-from .base import Stream, _domain_or, _linear_bounds, sort_touched
+from .base import Stream, _domain_or, _linear_bounds, mod_nonneg, sort_touched
 from .synthetic import _zipf_cdf, _zipf_index
 
 
@@ -29,7 +29,7 @@ class _PeriodicSpec(NamedTuple):
 
 
 def _periodic_round(spec, seed, t, X, k, G, SUFF):
-    big = t % spec.period == spec.phase
+    big = mod_nonneg(t, spec.period) == spec.phase
     g = spec.big if big else -spec.small
     d = X.shape[1]
     loss = 0.0
@@ -42,7 +42,7 @@ def _periodic_round(spec, seed, t, X, k, G, SUFF):
 
 
 def _periodic_batch(spec, seeds, t, X, G, SUFF, LOSS):
-    big = t % spec.period == spec.phase
+    big = mod_nonneg(t, spec.period) == spec.phase
     g = spec.big if big else -spec.small
     d = X.shape[0]
     for k in range(X.shape[1]):
