@@ -10,6 +10,7 @@ A :class:`Game` keeps the kernel state after the last round, so runs can be cont
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 
@@ -18,7 +19,8 @@ import numpy as np
 from .. import _validate as V
 from .. import recorders as _recorders
 from .._jit import PIN_CAP
-from .._registry import batch_support, is_registered, reads_inv_step, recorder_info, sparse_support
+from .._registry import (batch_support, is_registered, reads_inv_step, recorder_info, sparse_exact,
+                         sparse_support)
 from ..learners import Learner
 from ..runs import Run, Runs
 from ..streams import Stream
@@ -126,6 +128,32 @@ def _batched(n, d, pinned=False):
     are within 10 %).  Below that the trials-outer loop, which keeps a trial's scalars in registers
     and vectorises over d, is as fast or faster, and beyond it the arrays of a round leave the cache."""
     return n * d <= BATCH_MAX_CELLS and (n >= BATCH_MIN_TRIALS or (d == 1 and not pinned and n >= BATCH_MIN_TRIALS_D1))
+
+
+#: how long one call of the compiled loop plays (seconds, measured on the previous call): Ctrl-C is
+#: answered within about this time; the first call plays CALL_UPDATES coordinate updates
+CALL_SECONDS, CALL_UPDATES = 0.25, 1 << 22
+
+
+@contextlib.contextmanager
+def _deferred_interrupt():
+    """Within the block, SIGINT (Ctrl-C; a Jupyter kernel's interrupt) only appends to the list it
+    yields, so that the caller raises ``KeyboardInterrupt`` where its state is whole.  Only in the
+    main thread and where SIGINT has Python's default handler; elsewhere the list stays empty and
+    signals act as before."""
+    import signal
+    import threading
+
+    hit = []
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield hit
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: hit.append(signum))
+    try:
+        yield hit
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 #: the fewest trial-rounds (trials x rounds of one call) the pinned loop plays: it compiles 20-40 %
@@ -380,12 +408,41 @@ class Game:
                        theta=np.zeros((n, nc if self.record_theta else 0, d)),
                        fields=tuple(np.zeros((n, nc, len(f))) for f in self.field_names()))
 
+    def _raise_if_failed(self, err):
+        """The error a kernel call reported in ``err`` (cause, trial, round, coordinate), if any."""
+        if err[0] == 0:
+            return
+        stream = self.stream
+        if err[0] == ERR_TOUCHED:
+            k, rnd, m = int(err[1]), int(err[2]), int(err[3])
+            what = (f"reported m = {m} touched coordinates (max_touched = {self.st.touched.shape[1]})"
+                    if m >= 0 else
+                    f"wrote the touched coordinates {self.st.touched[k, :-m].tolist()} (not strictly increasing "
+                    f"in [0, {self.st.theta.shape[1]}))")
+            raise ValueError(f"stream {stream!r}: its sparse round {rnd} (seed {int(self.seeds_all[k])}) {what}; "
+                             "a touch function must write at most max_touched distinct coordinates in increasing "
+                             "order and return their number (see regretlab.register_stream); no result was "
+                             "recorded")
+        k = int(err[1])
+        L = self.learners[k // self.n_seeds]
+        where = f" (coordinate {int(err[3])})" if err[0] in (ERR_GRAD, ERR_ITERATE) else ""
+        rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
+        raise NonFiniteError(
+            f"{ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed "
+            f"{int(self.seeds_all[k])}, learner {L!r}, stream {stream!r}; no result was recorded")
+
     def advance(self, ck, *, chunks=1, progress=None, T=None, deadline=None):
         """Play up to round ck[-1], recording the checkpoints ``ck`` (increasing, all >= self.t).
 
         Returns the records of the checkpoints played.  With ``deadline`` (a
         ``time.perf_counter()`` value) it stops after the first chunk that ends past it
         and returns the records of the checkpoints reached so far (check ``self.t``).
+
+        The compiled loop is called for about :data:`CALL_SECONDS` at a time (stopping, where a
+        chunk is longer, at rounds between its checkpoints whose records are dropped), so that
+        Ctrl-C is seen within about that time: SIGINT during the call is held until the call has
+        returned and the game's state is whole, then raised as ``KeyboardInterrupt`` (the game is
+        at a round it has fully played; no records of this call are returned).
         """
         ck = np.asarray(ck, dtype=np.int64)
         if ck.size and ck[0] < self.t:
@@ -410,37 +467,52 @@ class Game:
         n_seeds = self.n_seeds
         T = int(ck[-1]) if T is None and nc else T
         bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
+        n, d = self.st.theta.shape
+        width = n * (self.st.touched.shape[1] if self.sparse else d)  # coordinate updates per round
+        # a stop between checkpoints (its records dropped) leaves the numbers as they are, except in a
+        # sparse game whose learner catches up inexactly (a power for a product): there the stops depend
+        # on the sizes only, never on the time a call took, so that a run is reproducible
+        timed = not (self.sparse and not sparse_exact(lspec))
+        budget = CALL_UPDATES // max(width, 1)  # rounds per kernel call: the first call's
+        scratch = None
         done = 0
-        for a, b in zip(bounds[:-1], bounds[1:]):
-            if b <= a:
-                continue
-            t = kernel(*lead, self.recorders, self.P, self.seeds_all, self.st, rec, ck, int(a), int(b), int(self.t),
-                       err)
-            if err[0] == ERR_TOUCHED:
-                k, rnd, m = int(err[1]), int(err[2]), int(err[3])
-                what = (f"reported m = {m} touched coordinates (max_touched = {self.st.touched.shape[1]})"
-                        if m >= 0 else
-                        f"wrote the touched coordinates {self.st.touched[k, :-m].tolist()} (not strictly increasing "
-                        f"in [0, {self.st.theta.shape[1]}))")
-                raise ValueError(f"stream {stream!r}: its sparse round {rnd} (seed {int(self.seeds_all[k])}) {what}; "
-                                 "a touch function must write at most max_touched distinct coordinates in increasing "
-                                 "order and return their number (see regretlab.register_stream); no result was "
-                                 "recorded")
-            if err[0] != 0:
-                k = int(err[1])
-                L = learners[k // n_seeds]
-                where = f" (coordinate {int(err[3])})" if err[0] in (ERR_GRAD, ERR_ITERATE) else ""
-                rnd = int(err[2]) if err[0] != ERR_ITERATE else int(err[2]) - 1
-                raise NonFiniteError(
-                    f"{ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed "
-                    f"{int(self.seeds_all[k])}, learner {L!r}, stream {stream!r}; no result was recorded")
-            _check_records(rec, names, a, b, ck, self.seeds_all, learners, n_seeds, stream)
-            self.t = int(t)
-            done = b
-            if progress is not None:
-                progress(int(ck[b - 1]), T)
-            if deadline is not None and time.perf_counter() > deadline and b < nc:
-                break
+        with _deferred_interrupt() as interrupted:
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                if b <= a:
+                    continue
+                c = a
+                while c < b:
+                    last = self.t + budget - 1  # the last round this call may play
+                    if ck[c] <= last:  # the checkpoints c .. c1 - 1 of this chunk
+                        c1 = min(b, int(np.searchsorted(ck, last, side="right")))
+                        args = (rec, ck, c, c1)
+                    else:  # a stop at round `last`, short of checkpoint c
+                        if scratch is None:
+                            scratch = self._records(1)
+                        c1 = c
+                        args = (scratch, np.array([last], dtype=np.int64), 0, 1)
+                    t0 = self.t
+                    started = time.perf_counter()
+                    t = kernel(*lead, self.recorders, self.P, self.seeds_all, self.st, args[0], args[1],
+                               args[2], args[3], int(self.t), err)
+                    elapsed = time.perf_counter() - started
+                    self._raise_if_failed(err)
+                    self.t = int(t)
+                    c = c1
+                    if timed and elapsed > 0:  # the next call takes about CALL_SECONDS
+                        rate = (self.t - t0) / elapsed
+                        budget = int(min(max(rate * CALL_SECONDS, budget / 4, 1), budget * 8, T_MAX))
+                    if interrupted:
+                        raise KeyboardInterrupt(f"interrupted at round {self.t - 1} of {T}: nothing of this call "
+                                                "was recorded")
+                    if progress is not None and c < b:
+                        progress(self.t - 1, T)
+                _check_records(rec, names, a, b, ck, self.seeds_all, learners, n_seeds, stream)
+                done = b
+                if progress is not None:
+                    progress(int(ck[b - 1]), T)
+                if deadline is not None and time.perf_counter() > deadline and b < nc:
+                    break
         if done == nc:
             bad = ~np.all(np.isfinite(self.st.theta), axis=1)
             if bad.any():
@@ -517,8 +589,8 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     game = runs._game.copy()
     deadline = None if seconds is None else time.perf_counter() + seconds
     # the game is played in chunks of about 2^23 trial-rounds (a few tenths of a second), so that a time
-    # budget is checked, and Ctrl-C is seen, between them: extra stops between the checkpoints asked for,
-    # whose records are dropped (the rounds played are the same)
+    # budget is checked between them and the run can end at one: extra checkpoints between those asked
+    # for, whose records are dropped unless one is the new horizon (the rounds played are the same)
     step = max(2 ** 23 // max(game.seeds_all.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
     extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
     allck = np.union1d(new, extra).astype(np.int64)
