@@ -247,8 +247,16 @@ def main(argv=None):
     except (ValueError, OSError) as exc:
         print(f"regretlab: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("regretlab: interrupted; finished results are kept", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        from .experiments.executors import Interrupted
+
+        if isinstance(exc, Interrupted):
+            import signal
+
+            print(f"regretlab: interrupted ({signal.Signals(exc.signum).name}): {exc.message or 'stopped'}",
+                  file=sys.stderr)
+            return 128 + int(exc.signum)
+        print("regretlab: interrupted", file=sys.stderr)
         return 130
 
 

@@ -144,6 +144,10 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None, 
         try:
             executors.execute(run_experiment, [SuiteTask(k, bool(quick), ext, secs, config["package"]) for k in todo],
                               store, executor=executor, workers=workers, dask_address=dask_address)
+        except executors.Interrupted as exc:
+            kept = sum(storage.experiment_done(state, k) for k in keys)
+            raise executors.Interrupted(exc.signum, f"{kept} of {len(keys)} experiment(s) are stored in {state}; the "
+                                        "report was not rewritten; the same command resumes from there") from None
         finally:
             bar.close()
         done = {k: unstored[k] if k in unstored else storage.read_experiment(state, k) for k in keys}

@@ -6,16 +6,125 @@ file system and two workers never write the same file), as soon as the task fini
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 
 EXECUTORS = ("local", "serial", "dask")
 
 
-def worker_init():
-    """Start-up of a worker process: one compiled loop per process, no nested thread pools."""
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM stopped the tasks: the workers are gone and every task that had finished was
+    handed to ``on_result``.  ``signum`` is the signal; ``str()`` says what was kept (the caller's
+    ``message``)."""
+
+    def __init__(self, signum, message=""):
+        super().__init__(message or signal.Signals(signum).name)
+        self.signum = signum
+        self.message = message
+
+
+def watch_parent(pid, every=0.5):
+    """End this process (exit status 1) within ``every`` seconds of process ``pid`` ending: a daemon
+    thread polls it (the compiled loops release the GIL, so it runs while they play).  Together with
+    Linux's parent-death signal this leaves no worker behind a parent killed by SIGKILL."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(every)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pid exists (another user's: ours was reused) - it still ended
+                os._exit(1)
+
+    threading.Thread(target=watch, name="regretlab-watch-parent", daemon=True).start()
+
+
+def _die_with_parent():
+    """Linux: SIGKILL this process when the thread that started it ends (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
+def worker_init(parent=None, pdeathsig=False):
+    """Start-up of a worker process: one compiled loop per process, no nested thread pools; Ctrl-C is
+    the parent's to handle (it stops the workers itself); and the worker ends when its parent
+    ``parent`` (a pid) does, however it ends (``pdeathsig``: also by the parent-death signal, when
+    the pool was started from the main thread, which lives as long as the parent)."""
     for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent is not None:
+        if pdeathsig:
+            _die_with_parent()
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+        watch_parent(parent)
+
+
+@contextlib.contextmanager
+def _stop_on_signals(state):
+    """SIGINT and SIGTERM raise :class:`Interrupted` in this thread while the block runs, except while
+    ``state["busy"]`` (a result being stored), when the signal is held until ``release(state)``.
+    Only in the main thread; elsewhere signals act as before."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        if state["busy"]:
+            state["pending"] = signum
+        else:
+            raise Interrupted(signum)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _guarded(on_result, state):
+    """``on_result`` with SIGINT/SIGTERM held while it runs (a result is stored whole or not at all)."""
+
+    def call(task, result):
+        state["busy"] = True
+        try:
+            on_result(task, result)
+        finally:
+            state["busy"] = False
+        if state["pending"] is not None:
+            raise Interrupted(state["pending"])
+
+    return call
+
+
+def _stop_pool(pool):
+    """Cancel what has not started and end the workers now (terminate, then kill what is left)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # CPython keeps the workers here
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    for p in procs:
+        p.join(2.0)
+        if p.is_alive():
+            p.kill()
+            p.join(1.0)
 
 
 def check(executor, workers):
@@ -56,25 +165,40 @@ def execute(fn, tasks, on_result, *, executor="local", workers=None, dask_addres
         (default: the CPU count, never more than there are tasks); ``"serial"``: this process;
         ``"dask"``: the Dask cluster at ``dask_address``, or a local Dask cluster of ``workers``
         single-threaded processes when no address is given (needs ``regretlab[dask]``).
+
+    SIGINT (Ctrl-C) and SIGTERM stop the call within about a second: the workers are ended (a
+    local pool's are terminated; a local Dask cluster is closed), tasks not finished are dropped,
+    and :class:`Interrupted` is raised; a result being handed to ``on_result`` is finished first.
+    Workers of a local pool or cluster also end within a second of this process, if it is killed.
     """
     check(executor, workers)
     tasks = list(tasks)
     if not tasks:
         return
-    if executor == "serial":
-        for t in tasks:
-            on_result(t, fn(t))
-    elif executor == "local":
-        import concurrent.futures as cf
-        import multiprocessing as mp
+    state = {"busy": False, "pending": None}
+    on_result = _guarded(on_result, state)
+    with _stop_on_signals(state):
+        if executor == "serial":
+            for t in tasks:
+                on_result(t, fn(t))
+        elif executor == "local":
+            import concurrent.futures as cf
+            import multiprocessing as mp
+            import threading
 
-        n = min(workers or os.cpu_count() or 1, len(tasks))
-        with cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
-                                    initializer=worker_init) as pool:
-            futs = {pool.submit(fn, t): t for t in tasks}
-            _collect(cf.as_completed(futs), futs, on_result, lambda: [f.cancel() for f in futs])
-    else:
-        _execute_dask(fn, tasks, on_result, dask_address, workers)
+            n = min(workers or os.cpu_count() or 1, len(tasks))
+            main = threading.current_thread() is threading.main_thread()
+            pool = cf.ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn"),
+                                          initializer=worker_init, initargs=(os.getpid(), main))
+            try:
+                futs = {pool.submit(fn, t): t for t in tasks}
+                _collect(cf.as_completed(futs), futs, on_result, lambda: [f.cancel() for f in futs])
+            except BaseException:
+                _stop_pool(pool)
+                raise
+            pool.shutdown(wait=True)
+        else:
+            _execute_dask(fn, tasks, on_result, dask_address, workers)
 
 
 def _collect(finished, task_of, on_result, cancel_rest):
@@ -112,6 +236,9 @@ def _execute_dask(fn, tasks, on_result, address, workers):
         cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                processes=True, dashboard_address=None)
         client = Client(cluster)
+        # the local cluster's workers and nannies end when this process does, however it ends
+        client.run(watch_parent, os.getpid())
+        client.run(watch_parent, os.getpid(), nanny=True)
     try:
         futs = client.map(fn, tasks, pure=False)
         which = {f.key: t for f, t in zip(futs, tasks)}

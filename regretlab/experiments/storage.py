@@ -27,6 +27,9 @@ def _atomically(path, write, suffix=""):
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=d)
     os.close(fd)
     try:
+        mask = os.umask(0)  # mkstemp makes the file 0600: give it the usual mode, 0666 less the umask
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
@@ -148,20 +151,39 @@ def report_lock(out):
     make_folder(out, "report folder")
     root = os.path.join(out, SUITE_STATE)
     make_folder(root, "report folder")
+    with _exclusive(os.path.join(root, "lock"), f"the report folder {out!r} is being written by another regretlab "
+                    "verify ({who}); wait for it to finish or use another --out"):
+        yield
+
+
+@contextlib.contextmanager
+def sweep_lock(out):
+    """Hold the results folder ``out`` for this sweep: a second sweep on it (whatever its spec) is
+    refused with a ValueError, so that two sweeps never mix their results or compute a task twice."""
+    make_folder(out)
+    with _exclusive(os.path.join(out, ".lock"), f"the results folder {out!r} is being written by another "
+                    "regretlab sweep ({who}); wait for it to finish or use another --out"):
+        yield
+
+
+@contextlib.contextmanager
+def _exclusive(path, refusal):
+    """An exclusive advisory lock on the file ``path`` for the block (released by the OS when this process
+    ends, however it ends), or a ValueError ``refusal`` (``{who}``: the holder's pid) if another process
+    holds it.  Where the platform has no advisory locks, nothing is held."""
     try:
         import fcntl
     except ImportError:  # no advisory locks on this platform
         yield
         return
-    fh = open(os.path.join(root, "lock"), "a+")
+    fh = open(path, "a+")
     try:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             fh.seek(0)
             who = fh.read().strip() or "another process"
-            raise ValueError(f"the report folder {out!r} is being written by another regretlab verify ({who}); "
-                             f"wait for it to finish or use another --out") from None
+            raise ValueError(refusal.format(who=who)) from None
         fh.seek(0)
         fh.truncate()
         fh.write(f"pid {os.getpid()}\n")

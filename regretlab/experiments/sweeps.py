@@ -80,21 +80,32 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
     Returns
     -------
     dict with the counts of tasks run and skipped, and the folder.
+
+    Raises
+    ------
+    regretlab.experiments.executors.Interrupted
+        On SIGINT (Ctrl-C) or SIGTERM, within about a second: the workers are ended, every task that
+        had finished is stored, and the message says how many (a ``KeyboardInterrupt``).
     """
     sweep = spec if isinstance(spec, Sweep) else load_spec(spec)
     executors.check(executor, workers)
-    storage.prepare_sweep(out, sweep)
-    todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id)]
-    skipped = len(sweep.tasks) - len(todo)
-    bar = executors.progress(len(sweep.tasks), quiet)
-    bar.update(skipped)
+    with storage.sweep_lock(out):
+        storage.prepare_sweep(out, sweep)
+        todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id)]
+        skipped = len(sweep.tasks) - len(todo)
+        bar = executors.progress(len(sweep.tasks), quiet)
+        bar.update(skipped)
 
-    def store(task, result):
-        storage.write_task(out, task.task_id, result)
-        bar.update(1)
+        def store(task, result):
+            storage.write_task(out, task.task_id, result)
+            bar.update(1)
 
-    try:
-        executors.execute(run_task, todo, store, executor=executor, workers=workers, dask_address=dask_address)
-    finally:
-        bar.close()
+        try:
+            executors.execute(run_task, todo, store, executor=executor, workers=workers, dask_address=dask_address)
+        except executors.Interrupted as exc:
+            kept = sum(storage.task_done(out, t.task_id) for t in sweep.tasks)
+            raise executors.Interrupted(exc.signum, f"{kept} of {len(sweep.tasks)} task(s) are stored in {out}; "
+                                        "the same command resumes from there") from None
+        finally:
+            bar.close()
     return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs}
