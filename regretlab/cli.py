@@ -256,7 +256,7 @@ def main(argv=None):
             print(f"regretlab: interrupted ({signal.Signals(exc.signum).name}): {exc.message or 'stopped'}",
                   file=sys.stderr)
             return 128 + int(exc.signum)
-        print("regretlab: interrupted", file=sys.stderr)
+        print(f"regretlab: {exc}" if str(exc) else "regretlab: interrupted", file=sys.stderr)
         return 130
 
 

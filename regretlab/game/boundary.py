@@ -503,8 +503,8 @@ class Game:
                         rate = (self.t - t0) / elapsed
                         budget = int(min(max(rate * CALL_SECONDS, budget / 4, 1), budget * 8, T_MAX))
                     if interrupted:
-                        raise KeyboardInterrupt(f"interrupted at round {self.t - 1} of {T}: nothing of this call "
-                                                "was recorded")
+                        raise KeyboardInterrupt(f"interrupted at round {self.t - 1} of {T} (Ctrl-C); nothing of "
+                                                "this call was recorded")
                     if progress is not None and c < b:
                         progress(self.t - 1, T)
                 _check_records(rec, names, a, b, ck, self.seeds_all, learners, n_seeds, stream)
