@@ -118,9 +118,16 @@ def _sweep(args):
 
     executor, address = _executor(args, "local")
     res = run_sweep(args.spec, args.out, executor=executor, workers=args.workers, dask_address=address,
-                    quiet=args.quiet)
+                    quiet=args.quiet, retry_failed=args.retry_failed)
     print(f"{res['tasks']} task(s) ({res['runs']} runs): {res['run']} run, {res['skipped']} already done -> "
           f"{res['out']}")
+    if res["failed"]:
+        from .experiments import failures
+        from .experiments.storage import failure_lines
+
+        print(f"{res['failed']} task(s) failed (stored as failed; --retry-failed plays them again):")
+        for line in failure_lines(failures(res["out"])):
+            print(f"  {line}")
     return 0
 
 
@@ -155,10 +162,16 @@ def _plot(args):
     from . import plots
     from .experiments import load
 
+    from .experiments import failures
+    from .experiments.storage import failure_lines
+
     table = load(args.results)
     if table.empty:
         raise ValueError(f"{args.results!r} holds no finished runs")
-    fig = plots.sweep_regret(table)
+    failed = failure_lines(failures(args.results))
+    fig = plots.sweep_regret(table, failed=failed)
+    for line in failed:
+        print(f"not drawn (failed): {line}")
     fig.savefig(args.out, dpi=150, bbox_inches="tight")
     print(f"wrote {args.out}")
     return 0
@@ -212,6 +225,8 @@ def main(argv=None):
     p.add_argument("spec", help="the sweep file (TOML)")
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="play again the tasks an earlier call recorded as failed (a non-finite value)")
     _executor_options(p)
     p.set_defaults(fn=_sweep)
 

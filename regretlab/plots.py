@@ -788,7 +788,7 @@ def _config_label(name, row, prefix, varying):
     return f"{name}({args})" if args else name
 
 
-def sweep_regret(table, value="regret", band=0.95, loglog=True, ax=None):
+def sweep_regret(table, value="regret", band=0.95, loglog=True, ax=None, failed=()):
     """The regret curves of a sweep's results table: one panel per stream configuration,
     one curve (mean over seeds, bootstrap band) per learner configuration.
 
@@ -805,6 +805,9 @@ def sweep_regret(table, value="regret", band=0.95, loglog=True, ax=None):
     loglog : bool
     ax : matplotlib Axes or sequence of them, optional
         One per stream configuration.
+    failed : sequence of str
+        Configurations that have no curve (their runs stopped on a non-finite value), one line
+        each, listed under the legend's title.
 
     Returns
     -------
@@ -874,6 +877,8 @@ def sweep_regret(table, value="regret", band=0.95, loglog=True, ax=None):
         ns = "/".join(str(n) for n in sorted(n_seeds))
         title = (f"mean of {ns} seeds" + (f", {band:.0%} bootstrap band" if band is not None else "")
                  if max(n_seeds) > 1 else "one seed")
+        if len(failed):
+            title += "\nnot drawn (the run stopped on a non-finite value):\n" + "\n".join(map(str, failed))
         if owned:
             handles = {}
             for a in axes:

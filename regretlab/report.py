@@ -181,13 +181,19 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None, 
 def sweep_report(results, out):
     """A markdown summary of a sweep folder: one row per configuration (means over seeds)."""
     summ = storage.load(results, kind="summary")
-    if summ.empty:
+    failed = storage.failures(results)
+    if summ.empty and failed.empty:
         raise ValueError(f"{results!r} holds no finished runs")
-    keys = ["learner_key", "stream_key"] + [c for c in summ.columns if c.startswith(("learner.", "stream."))]
-    agg = summ.groupby(keys, dropna=False).agg(seeds=("seed", "size"), R_T=("R_T", "mean"), R_over_T=("R_over_T", "mean"),
-                                               slope=("slope", "mean"),
-                                               exponent=("exponent", "mean")).reset_index()
-    text = f"# Sweep results: {results}\n\n{len(summ)} runs in {len(agg)} configurations.\n\n" + \
-        _md_table(agg, list(agg.columns)) + "\n"
+    text = f"# Sweep results: {results}\n\n"
+    if not summ.empty:
+        keys = ["learner_key", "stream_key"] + [c for c in summ.columns if c.startswith(("learner.", "stream."))]
+        agg = summ.groupby(keys, dropna=False).agg(seeds=("seed", "size"), R_T=("R_T", "mean"),
+                                                   R_over_T=("R_over_T", "mean"), slope=("slope", "mean"),
+                                                   exponent=("exponent", "mean")).reset_index()
+        text += f"{len(summ)} runs in {len(agg)} configurations.\n\n" + _md_table(agg, list(agg.columns)) + "\n"
+    if not failed.empty:
+        text += (f"\n## Failed configurations\n\n{len(failed)} configuration(s) stopped on a non-finite value "
+                 "(no result; `regretlab sweep --retry-failed` plays them again):\n\n" +
+                 "".join(f"- {line}\n" for line in storage.failure_lines(failed)))
     storage.atomic_write(out, text)
     return out

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 
 MANIFEST = "manifest.json"
@@ -97,8 +98,57 @@ def prepare_sweep(out, sweep):
                          "tasks": [t.task_id for t in sweep.tasks], "n_runs": sweep.n_runs})
 
 
-def task_done(out, task_id):
-    return os.path.exists(task_paths(out, task_id)[0])
+def task_done(out, task_id, *, failed=True):
+    """Whether the task is stored: finished, or (``failed``) recorded as failed."""
+    return os.path.exists(task_paths(out, task_id)[0]) or (failed and os.path.exists(failure_path(out, task_id)))
+
+
+def failure_path(out, task_id):
+    """The record of a task whose run stopped on a non-finite value (a JSON object)."""
+    return os.path.join(out, f"task-{task_id}.failed.json")
+
+
+def write_failure(out, task_id, failure):
+    """Store a failed task: ``failure`` is a dict (the task's keys and parameters, and the error)."""
+    atomic_write(failure_path(out, task_id), json.dumps(failure, sort_keys=True, default=str, indent=1))
+
+
+def clear_failure(out, task_id):
+    """Forget a task's failure (before it is tried again)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(failure_path(out, task_id))
+
+
+def failures_of(out, task_id):
+    """The error of a failed task (its message)."""
+    with open(failure_path(out, task_id)) as fh:
+        return json.load(fh)["error"]
+
+
+def failure_lines(table):
+    """One short line per failed task of :func:`failures`: its configuration and where it stopped."""
+    out = []
+    for _, r in table.iterrows():
+        params = ", ".join(f"{c.split('.', 1)[1]}={r[c]}" for c in table.columns
+                           if c.startswith(("learner.", "stream.")) and r[c] == r[c])
+        where = re.sub(r" \([^()]*\)", "", str(r["error"]).split(", learner ")[0])  # without the explanation
+        out.append(f"{r['learner_key']} x {r['stream_key']} ({params}): {where}")
+    return out
+
+
+def failures(path):
+    """The failed tasks of a sweep folder: a DataFrame with one row per task (``task_id``,
+    ``learner_key``, ``stream_key``, ``error``, the parameters), empty when none failed."""
+    import pandas as pd
+
+    if not os.path.isdir(path):
+        raise ValueError(f"no results folder {path!r}")
+    rows = []
+    for f in sorted(os.listdir(path)):
+        if f.startswith("task-") and f.endswith(".failed.json"):
+            with open(os.path.join(path, f)) as fh:
+                rows.append(json.load(fh))
+    return pd.DataFrame(rows)
 
 
 def write_task(out, task_id, result):
@@ -107,6 +157,7 @@ def write_task(out, task_id, result):
     main, summary = task_paths(out, task_id)
     atomic_parquet(summ, summary)
     atomic_parquet(df, main)  # written last: its presence marks the task finished
+    clear_failure(out, task_id)  # (a failure retried with success)
 
 
 def load(path, kind="runs"):

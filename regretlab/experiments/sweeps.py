@@ -14,17 +14,31 @@ from . import executors, storage
 from .spec import LEARNERS, STREAMS, Sweep, load_spec
 
 
+class Failed(dict):
+    """What :func:`run_task` returns for a configuration whose run stopped on a non-finite value: the
+    task's keys and parameters and the error (which names the round, the seed and the cause)."""
+
+
 def run_task(task):
-    """Play one configuration with all its seeds (one kernel call) and return (runs table, summary table)."""
+    """Play one configuration with all its seeds (one kernel call) and return (runs table, summary
+    table), or :class:`Failed` when its run stopped on a non-finite value."""
     import pandas as pd
 
     from .. import bounds as B
     from ..game import play
     from ..stats import growth, power_law_exponent
 
+    from ..game import NonFiniteError
+
     learner = LEARNERS[task.learner_type](**task.learner_params)
     stream = STREAMS[task.stream_type](**task.stream_params)
-    runs = play(learner, stream, task.T, seeds=task.seeds, checkpoints=task.checkpoints)
+    try:
+        runs = play(learner, stream, task.T, seeds=task.seeds, checkpoints=task.checkpoints)
+    except NonFiniteError as exc:  # a poisoned configuration is a result: stored as failed, the sweep goes on
+        return Failed({"task_id": task.task_id, "learner_key": task.learner_key, "stream_key": task.stream_key,
+                       "learner": learner.name, "stream": stream.name, "T": task.T,
+                       "error": str(exc), **{f"learner.{k}": v for k, v in task.learner_params.items()},
+                       **{f"stream.{k}": v for k, v in task.stream_params.items()}})
     df = runs.to_frame()
     df.insert(0, "task_id", task.task_id)
     df.insert(0, "sweep", task.sweep)
@@ -64,7 +78,7 @@ def run_task(task):
     return df, summ
 
 
-def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False):
+def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False, retry_failed=False):
     """Run a sweep into the folder ``out``; finished tasks found there are skipped.
 
     Parameters
@@ -76,10 +90,16 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
         See :func:`regretlab.experiments.executors.execute`.
     quiet : bool
         No progress bar (it is also off when stderr is not a terminal).
+    retry_failed : bool
+        Play again the tasks recorded as failed by an earlier call (by default they are kept as
+        failed: a configuration whose losses overflow fails the same way every time).
 
     Returns
     -------
-    dict with the counts of tasks run and skipped, and the folder.
+    dict with the counts of tasks run, skipped and failed (``failed``: every task of the folder
+    recorded as failed, with ``failures``, their errors by task id), and the folder.  A task whose
+    run stops on a non-finite value is stored as failed (``task-<id>.failed.json``) and the sweep
+    goes on.
 
     Raises
     ------
@@ -91,13 +111,16 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
     executors.check(executor, workers)
     with storage.sweep_lock(out):
         storage.prepare_sweep(out, sweep)
-        todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id)]
+        todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id, failed=not retry_failed)]
         skipped = len(sweep.tasks) - len(todo)
         bar = executors.progress(len(sweep.tasks), quiet)
         bar.update(skipped)
 
         def store(task, result):
-            storage.write_task(out, task.task_id, result)
+            if isinstance(result, Failed):
+                storage.write_failure(out, task.task_id, dict(result))
+            else:
+                storage.write_task(out, task.task_id, result)
             bar.update(1)
 
         try:
@@ -108,4 +131,7 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
                                         "the same command resumes from there") from None
         finally:
             bar.close()
-    return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs}
+    failed = {t.task_id: storage.failures_of(out, t.task_id) for t in sweep.tasks
+              if storage.task_done(out, t.task_id) and not storage.task_done(out, t.task_id, failed=False)}
+    return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs,
+            "failed": len(failed), "failures": failed}

@@ -46,7 +46,7 @@ def _tables(out):
 def serial(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("serial") / "out")
     res = X.run_sweep(SPEC, out, executor="serial", quiet=True)
-    assert res == {"out": out, "tasks": 4, "run": 4, "skipped": 0, "runs": 8}
+    assert res == {"out": out, "tasks": 4, "run": 4, "skipped": 0, "runs": 8, "failed": 0, "failures": {}}
     runs, summ = _tables(out)
     assert len(runs) == 8 * 12 and len(summ) == 8
     assert not runs.duplicated(["task_id", "seed_index", "t"]).any()
@@ -194,3 +194,36 @@ def test_stored_files_get_the_usual_permissions(tmp_path):
         os.umask(old)
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o600
+
+
+POISONED = ('name = "p"\nT = 50\nseeds = 2\ncheckpoints = 10\n[learners.o]\ntype = "OGD"\nalpha = 0.1\n'
+            '[streams.r]\ntype = "reddi"\nC = [3.0, 1e200]\n')
+
+
+def test_a_poisoned_configuration_is_a_failed_result_and_the_sweep_goes_on(tmp_path, capsys):
+    from regretlab.cli import main
+    from regretlab.report import sweep_report
+
+    out = str(tmp_path / "res")
+    res = X.run_sweep(POISONED, out, executor="serial", quiet=True)
+    assert (res["run"], res["failed"]) == (2, 1)
+    [(tid, err)] = res["failures"].items()
+    assert "became non-finite at round" in err and "seed" in err
+    fails = X.failures(out)
+    assert fails.task_id.tolist() == [tid] and fails["stream.C"].tolist() == [1e200]
+    assert X.load(out).task_id.nunique() == 1  # the healthy configuration's runs are stored
+    # a resume does not retry it; --retry-failed does (and it fails the same way)
+    assert X.run_sweep(POISONED, out, executor="serial", quiet=True)["run"] == 0
+    again = X.run_sweep(POISONED, out, executor="serial", quiet=True, retry_failed=True)
+    assert (again["run"], again["failed"]) == (1, 1)
+    text = open(sweep_report(out, str(tmp_path / "r.md"))).read()
+    assert "## Failed configurations" in text and "C=1e+200" in text and "non-finite at round" in text
+    capsys.readouterr()
+    assert main(["plot", out, "--out", str(tmp_path / "p.png")]) == 0
+    assert ("not drawn (failed): o x r (alpha=0.1, C=1e+200): the squared gradient norm became non-finite at round 1,"
+            " seed ") in capsys.readouterr().out
+    spec = tmp_path / "p.toml"
+    spec.write_text(POISONED)
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "cli"), "--serial", "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert "1 task(s) failed" in printed and "non-finite at round" in printed
