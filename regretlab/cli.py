@@ -10,7 +10,8 @@ after an interruption (``--fresh`` recomputes the suite).
     regretlab plot results/ --out regret.png
     regretlab report results/ --out report.md
 
-User errors print one line and exit with status 2, never a traceback.
+User errors print one line and exit with status 2, never a traceback; an internal error (a bug) says
+it is one, on one line, and exits with status 70 (``REGRETLAB_TRACEBACK=1`` shows its traceback).
 """
 from __future__ import annotations
 
@@ -28,10 +29,29 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _value(text):
+    """A Python literal (0.5, [1, 2], 'x'), else a float ('nan', 'inf', '-inf'), else the text."""
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
+        pass
+    try:
+        return float(text)
+    except ValueError:
         return text
+
+
+def _make(cls, params, what, name):
+    """``cls(**params)``; a ValueError naming the parameters ``cls`` takes when they do not fit."""
+    import inspect
+
+    try:
+        inspect.signature(cls).bind(**params)
+    except TypeError as exc:
+        names = [p.name for p in inspect.signature(cls).parameters.values()
+                 if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        flag = "--set" if what == "learner" else "--stream-set"
+        raise ValueError(f"{what} {name}: {exc}; its parameters ({flag} KEY=VALUE): {', '.join(names)}") from None
+    return cls(**params)
 
 
 def _params(items, what):
@@ -85,10 +105,17 @@ def _run(args):
     from .game import play
     from .verification import verify
 
-    L = _lookup(args.learner, X.LEARNERS, "learner")(**_params(args.set, "set"))
-    S = _lookup(args.stream, X.STREAMS, "stream")(**_params(args.stream_set, "stream-set"))
+    L = _make(_lookup(args.learner, X.LEARNERS, "learner"), _params(args.set, "set"), "learner", args.learner)
+    S = _make(_lookup(args.stream, X.STREAMS, "stream"), _params(args.stream_set, "stream-set"), "stream",
+              args.stream)
     T = _count(args.T, "--T")
     n = _count(args.seeds, "--seeds")
+    if args.plot is not None:  # checked before the runs, not after them
+        folder = os.path.dirname(os.path.abspath(args.plot))
+        if not args.plot.strip() or os.path.isdir(args.plot):
+            raise ValueError(f"--plot needs an image file name (png, pdf, svg), got {args.plot!r}")
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise ValueError(f"--plot {args.plot!r}: the folder {folder!r} does not exist or is not writable")
     runs = play(L, S, T, seeds=range(n))
     R = runs.regret[:, -1]
     print(f"{L!r} vs {S!r}, T = {T}, {n} seed(s)")
@@ -257,9 +284,11 @@ def main(argv=None):
     p.set_defaults(fn=_report)
 
     args = parser.parse_args(argv)
+    from .game import NonFiniteError
+
     try:
         return args.fn(args)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, NonFiniteError) as exc:  # the user's input, the files, a run that overflowed
         print(f"regretlab: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
@@ -273,6 +302,16 @@ def main(argv=None):
             return 128 + int(exc.signum)
         print(f"regretlab: {exc}" if str(exc) else "regretlab: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001  (not the user's: a bug, said to be one)
+        if os.environ.get("REGRETLAB_TRACEBACK"):
+            raise
+        where = exc.__traceback__
+        while where.tb_next is not None:
+            where = where.tb_next
+        print(f"regretlab: internal error (a bug in regretlab, not in your input): {type(exc).__name__}: {exc} "
+              f"[{os.path.basename(where.tb_frame.f_code.co_filename)}:{where.tb_lineno}]; please report it with "
+              "the command line (REGRETLAB_TRACEBACK=1 prints the traceback)", file=sys.stderr)
+        return 70
 
 
 if __name__ == "__main__":

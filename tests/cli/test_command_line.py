@@ -42,3 +42,34 @@ def test_sweep_then_report_then_plot(tmp_path):
     assert "4 runs in 2 configurations" in text
     assert main(["plot", out, "--out", str(tmp_path / "p.png")]) == 0
     assert os.path.getsize(tmp_path / "p.png") > 1000
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["run", "adam", "reddi", "--T", "100", "--stream-set", "C=1e200"], "became non-finite at round 1, seed 0"),
+    (["run", "adam", "reddi", "--set", "alpah=0.5"], "unexpected keyword argument 'alpah'; its parameters (--set"),
+    (["run", "adam", "switching_quadratic"], "missing a required argument: 'targets'; its parameters"),
+    (["run", "adam", "reddi", "--set", "alpha=nan"], "alpha must be finite and in (0, inf), got nan"),
+    (["run", "adam", "reddi", "--plot", ""], "--plot needs an image file name"),
+    (["run", "adam", "reddi", "--plot", "/nonexistent/x.png"], "the folder '/nonexistent' does not exist"),
+])
+def test_a_user_error_is_one_line_and_status_2(argv, says, capsys):
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and says in err and "Traceback" not in err, err
+    assert "R(T)" not in out  # refused before any run
+
+
+def test_an_internal_error_says_it_is_one(monkeypatch, capsys):
+    import regretlab.game
+
+    def broken(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(regretlab.game, "play", broken)
+    monkeypatch.delenv("REGRETLAB_TRACEBACK", raising=False)
+    assert main(["run", "adam", "reddi", "--T", "10"]) == 70
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "internal error (a bug in regretlab" in err and "RuntimeError: boom" in err
+    monkeypatch.setenv("REGRETLAB_TRACEBACK", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["run", "adam", "reddi", "--T", "10"])
