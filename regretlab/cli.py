@@ -135,7 +135,9 @@ def _run(args):
         from . import plots
 
         fig = plots.regret(runs, bounds=[b for b in ("theorem_4_1", "amsgrad_theorem_4", "ogd", "adagrad")])
-        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        from .experiments.storage import save_figure
+
+        save_figure(fig, args.plot, dpi=150, bbox_inches="tight")
         print(f"wrote {args.plot}")
     return 0
 
@@ -199,7 +201,9 @@ def _plot(args):
     fig = plots.sweep_regret(table, failed=failed)
     for line in failed:
         print(f"not drawn (failed): {line}")
-    fig.savefig(args.out, dpi=150, bbox_inches="tight")
+    from .experiments.storage import save_figure
+
+    save_figure(fig, args.out, dpi=150, bbox_inches="tight")
     print(f"wrote {args.out}")
     return 0
 

@@ -25,7 +25,10 @@ def _atomically(path, write, suffix=""):
     """Call ``write(tmp)`` on a temporary file in ``path``'s folder, fsync it and rename it to ``path``;
     on any failure (a full disk, Ctrl-C) the temporary is removed and ``path`` is untouched."""
     d = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=d)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=suffix, dir=d)
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {path!r}: {exc.strerror}") from None
     os.close(fd)
     try:
         mask = os.umask(0)  # mkstemp makes the file 0600: give it the usual mode, 0666 less the umask
@@ -35,10 +38,20 @@ def _atomically(path, write, suffix=""):
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.errno is not None:  # a full disk, a read-only one: say which file
+            raise OSError(exc.errno, f"cannot write {path!r}: {exc.strerror}") from None
         raise
+
+
+def save_figure(fig, path, **kwargs):
+    """``fig.savefig(path, **kwargs)``, whole or not at all (an earlier file at ``path`` stays as it
+    was when the disk is full); the format is the one ``path``'s extension names."""
+    ext = os.path.splitext(path)[1]
+    fmt = ext[1:].lower() or None
+    _atomically(path, lambda tmp: fig.savefig(tmp, format=fmt, **kwargs), suffix=ext)
 
 
 def atomic_write(path, data):
@@ -227,21 +240,24 @@ def _exclusive(path, refusal):
     except ImportError:  # no advisory locks on this platform
         yield
         return
-    fh = open(path, "a+")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)  # unbuffered: closing it writes nothing
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {path!r}: {exc.strerror}") from None
     try:
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            fh.seek(0)
-            who = fh.read().strip() or "another process"
+            who = os.read(fd, 200).decode(errors="replace").strip() or "another process"
             raise ValueError(refusal.format(who=who)) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}\n")
-        fh.flush()
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot write {path!r}: {exc.strerror}") from None
         yield
     finally:
-        fh.close()  # closing releases the lock
+        os.close(fd)  # closing releases the lock
 
 
 def _clear(state, keys):
