@@ -61,3 +61,34 @@ def finite_array(name, value, ndim=None, shape=None, where=""):
         what = f"row {idx[0]}" if a.ndim == 2 else f"index {idx if len(idx) > 1 else idx[0]}"
         raise ValueError(f"{where}{name} contains a non-finite value ({a[idx]!r}) at {what}")
     return a
+
+
+def available_memory():
+    """The bytes of memory this machine can give a new allocation without swapping (Linux's
+    MemAvailable; elsewhere the free physical pages), or None when the platform does not say."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        import os
+
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _gib(n):
+    return f"{n / 2 ** 30:.3g} GiB"
+
+
+def fits_in_memory(what, nbytes, hint):
+    """A one-line ValueError when ``nbytes`` (an estimate of what ``what`` allocates) exceeds the memory
+    available now; ``hint`` says what to make smaller."""
+    avail = available_memory()
+    if avail is not None and nbytes > avail:
+        raise ValueError(f"{what} needs about {_gib(nbytes)} of memory, more than the {_gib(avail)} available on "
+                         f"this machine; {hint}")

@@ -147,7 +147,7 @@ def _sweep(args):
 
     executor, address = _executor(args, "local")
     res = run_sweep(args.spec, args.out, executor=executor, workers=args.workers, dask_address=address,
-                    quiet=args.quiet, retry_failed=args.retry_failed)
+                    quiet=args.quiet, retry_failed=args.retry_failed, allow_large=args.large)
     print(f"{res['tasks']} task(s) ({res['runs']} runs): {res['run']} run, {res['skipped']} already done -> "
           f"{res['out']}")
     if res["failed"]:
@@ -256,6 +256,8 @@ def main(argv=None):
     p.add_argument("spec", help="the sweep file (TOML)")
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--large", action="store_true",
+                   help="run a sweep of more than 10000 tasks or 1 GiB of results (refused otherwise)")
     p.add_argument("--retry-failed", action="store_true",
                    help="play again the tasks an earlier call recorded as failed (a non-finite value)")
     _executor_options(p)

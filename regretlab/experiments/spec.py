@@ -44,6 +44,8 @@ from .. import streams as _streams
 LEARNERS = _learners.CATALOGUE
 STREAMS = _streams.CATALOGUE
 MAX_AXIS = 100_000  # values per grid axis
+MAX_SEEDS = 1_000_000  # seeds per configuration (one task plays them all in one call)
+MAX_TASKS = 1_000_000  # configurations of a sweep
 TOP_KEYS = ("name", "T", "checkpoints", "seeds", "root_seed", "learners", "streams")
 
 
@@ -229,6 +231,10 @@ def load_spec(spec):
                                        isinstance(seeds, list) and seeds and
                                        all(isinstance(s, int) and s >= 0 for s in seeds)):
         raise SpecError(f"seeds: must be a positive count or a non-empty list of seed indices, got {seeds!r}")
+    n_seeds = seeds if isinstance(seeds, int) else len(seeds)
+    if n_seeds > MAX_SEEDS:
+        raise SpecError(f"seeds: {n_seeds} per configuration; at most {MAX_SEEDS} (a task plays all its seeds in "
+                        "one call, in memory): split them over several sweeps")
     seed_idx = list(range(seeds)) if isinstance(seeds, int) else list(seeds)
     if len(set(seed_idx)) != len(seed_idx):
         raise SpecError(f"seeds: the seed indices must be distinct, got {seeds!r}")
@@ -238,6 +244,9 @@ def load_spec(spec):
     name = str(spec.get("name", "sweep"))
     lg = _grid("learner", spec["learners"], LEARNERS, "learners")
     sg = _grid("stream", spec["streams"], STREAMS, "streams")
+    if len(lg) * len(sg) > MAX_TASKS:
+        raise SpecError(f"learners x streams: {len(lg)} x {len(sg)} = {len(lg) * len(sg)} configurations; at most "
+                        f"{MAX_TASKS} in one sweep")
     tasks = []
     for (lk, lt, lp, _), (sk, stype, sp, _) in itertools.product(lg, sg):
         identity = _canon({"learner": lt, "lp": lp, "stream": stype, "sp": sp})

@@ -7,6 +7,7 @@ result the moment it comes back, so an interrupted sweep resumes where it stoppe
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -78,7 +79,47 @@ def run_task(task):
     return df, summ
 
 
-def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False, retry_failed=False):
+#: a sweep beyond either is run only when asked (``allow_large``): tasks, and bytes its results take on disk
+LARGE_TASKS, LARGE_BYTES = 10_000, 2 ** 30
+ROW_BYTES = 120  # a run x checkpoint row of a Parquet task table (measured: 86 bytes at 15,400 rows and 27 columns)
+
+
+def results_bytes(sweep):
+    """An estimate of the bytes a sweep's results take on disk (its rows x :data:`ROW_BYTES`)."""
+    ck = sweep.checkpoints
+    nck = len(ck) if isinstance(ck, list) else int(ck) if isinstance(ck, int) else 200
+    return sweep.n_runs * nck * ROW_BYTES
+
+
+def _size(n):
+    """Bytes as a short text: 512 B, 9.4 KiB, 3 MiB, 2.1 GiB."""
+    for unit, k in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 2 ** k:
+            return f"{n / 2 ** k:.3g} {unit}"
+    return f"{int(n)} B"
+
+
+def _check_size(sweep, out, allow_large):
+    """Refuse, before anything is written, a sweep whose results cannot fit on the disk of ``out``,
+    and one of more than LARGE_TASKS tasks or LARGE_BYTES of results unless ``allow_large``."""
+    import shutil
+
+    need = results_bytes(sweep)
+    where = os.path.abspath(out)
+    while not os.path.exists(where):
+        where = os.path.dirname(where)
+    free = shutil.disk_usage(where).free
+    size = f"{len(sweep.tasks)} task(s), {sweep.n_runs} run(s), about {_size(need)} of results"
+    if need > free:
+        raise ValueError(f"the sweep {sweep.name!r} ({size}) does not fit in the {_size(free)} free on the disk of "
+                         f"{out!r}")
+    if not allow_large and (len(sweep.tasks) > LARGE_TASKS or need > LARGE_BYTES):
+        raise ValueError(f"the sweep {sweep.name!r} is large ({size}; more than {LARGE_TASKS} tasks or "
+                         f"{LARGE_BYTES / 2 ** 30:g} GiB): pass allow_large=True (regretlab sweep --large) to run it")
+
+
+def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False, retry_failed=False,
+              allow_large=False):
     """Run a sweep into the folder ``out``; finished tasks found there are skipped.
 
     Parameters
@@ -93,6 +134,10 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
     retry_failed : bool
         Play again the tasks recorded as failed by an earlier call (by default they are kept as
         failed: a configuration whose losses overflow fails the same way every time).
+    allow_large : bool
+        Run a sweep of more than :data:`LARGE_TASKS` tasks or :data:`LARGE_BYTES` of results
+        (refused otherwise, before anything is written; one that does not fit on the disk is
+        refused always).
 
     Returns
     -------
@@ -109,6 +154,7 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
     """
     sweep = spec if isinstance(spec, Sweep) else load_spec(spec)
     executors.check(executor, workers)
+    _check_size(sweep, out, allow_large)
     with storage.sweep_lock(out):
         storage.prepare_sweep(out, sweep)
         todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id, failed=not retry_failed)]

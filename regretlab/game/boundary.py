@@ -256,16 +256,30 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     T = V.integer("T", T, lo=1, hi=T_MAX)
     if stream.horizon is not None and T > stream.horizon:
         raise ValueError(f"T = {T} exceeds the length of the stream's sequence ({stream.horizon} rounds)")
-    seed_arr = _seeds(seed, seeds)
     ck = _checkpoints(checkpoints, T)
     chunks = V.integer("chunks", chunks, lo=1)
     recs = _recorders.resolve(record)
-    x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
     if record_theta is None:
         record_theta = stream.d <= 64
+    if seeds is not None and hasattr(seeds, "__len__") and not isinstance(seeds, (int, np.integer)):
+        _fits(len(learners) * len(seeds), stream, ck.shape[0], recs, record_theta)  # before reading the seeds
+    seed_arr = _seeds(seed, seeds)
+    x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
+    _fits(len(learners) * seed_arr.shape[0], stream, ck.shape[0], recs, record_theta)
     game = Game(learners, stream, seed_arr, x0, record_theta, recs, sparse=sparse)
     rec = game.advance(ck, chunks=chunks, progress=progress, T=T)
     return game.runs(rec, ck, T, single=seeds is None)
+
+
+def _fits(n, stream, nc, recs, record_theta):
+    """Refuse, before allocating, a game whose state and records cannot fit in memory: per trial the
+    state (about a dozen rows of d) and per checkpoint the loss, the comparator's statistics, the
+    recorded fields and (``record_theta``) the iterate; twice that for the runs made from them."""
+    d = stream.d
+    fields = sum(len(recorder_info(r).fields) for r in recs)
+    per_trial = 16 * d + nc * (1 + stream.n_suff + fields + (d if record_theta else 0))
+    V.fits_in_memory(f"a game of {n} trial(s) x d = {d} recorded at {nc} checkpoints", 2 * 8 * n * per_trial,
+                     "use fewer seeds, checkpoints or learners, record_theta=False, or several calls")
 
 
 def _rows(a, rows):

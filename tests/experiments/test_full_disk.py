@@ -55,10 +55,21 @@ def test_a_full_disk_is_one_line_naming_the_file_and_leaves_the_earlier_files(sm
                        (["sweep", str(spec), "--out", str(small_disk / "res"), "--serial", "--quiet"], None)):
         assert main(argv) == 2, argv
         err = capsys.readouterr().err
-        assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err, err
+        full = "No space left on device" in err or (path is None and "does not fit in the " in err)
+        assert err.count("\n") == 1 and full and "Traceback" not in err, err
         assert str(small_disk) in err, err  # names the file (or the folder) it could not write
         if path is not None:
             assert f"cannot write {str(path)!r}" in err
     assert fig.read_bytes() == good_fig and rep.read_bytes() == good_rep
     left = [f for _, _, files in os.walk(small_disk) for f in files if f.startswith(".tmp-")]
     assert not left, left
+
+
+def test_a_sweep_that_cannot_fit_on_the_disk_is_refused_before_writing(small_disk, tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC.replace("seeds = 2", "seeds = 100").replace("checkpoints = 10", "checkpoints = 100"))
+    out = small_disk / "res"
+    assert main(["sweep", str(spec), "--out", str(out), "--serial", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not fit in the 1 MiB free on the disk of" in err, err
+    assert not out.exists()

@@ -227,3 +227,23 @@ def test_a_poisoned_configuration_is_a_failed_result_and_the_sweep_goes_on(tmp_p
     assert main(["sweep", str(spec), "--out", str(tmp_path / "cli"), "--serial", "--quiet"]) == 0
     printed = capsys.readouterr().out
     assert "1 task(s) failed" in printed and "non-finite at round" in printed
+
+
+def test_sizes_beyond_the_machine_or_the_usual_are_refused_before_anything_runs(tmp_path):
+    import time
+
+    import regretlab as rl
+    from regretlab.experiments.spec import MAX_SEEDS, SpecError
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"needs about .* GiB of memory, more than the .* GiB available"):
+        rl.play(rl.OGD(), rl.streams.reddi(), 100, seeds=range(10 ** 12))
+    with pytest.raises(SpecError, match=rf"seeds: 100000000 per configuration; at most {MAX_SEEDS}"):
+        X.load_spec(dict(SPEC, seeds=100_000_000))
+    assert time.perf_counter() - t0 < 5  # refused, not attempted
+    wide = {"name": "w", "T": 10, "seeds": 1, "learners": {"o": {"type": "OGD", "alpha": {"linspace": [0.01, 1.0, 200]}}},
+            "streams": {"r": {"type": "reddi", "C": {"linspace": [2.5, 9.0, 60]}}}}
+    out = str(tmp_path / "wide")
+    with pytest.raises(ValueError, match=r"is large \(12000 task\(s\).*allow_large=True \(regretlab sweep --large\)"):
+        X.run_sweep(wide, out, executor="serial", quiet=True)
+    assert not os.path.exists(out)
