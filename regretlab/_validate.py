@@ -40,13 +40,20 @@ def integer(name, value, lo=None, hi=None, where=""):
 
 
 def choice(name, value, options, where=""):
-    if value not in options:
+    ok = isinstance(value, str) if all(isinstance(o, str) for o in options) else True
+    try:
+        ok = ok and value in options
+    except TypeError:  # unhashable or not comparable
+        ok = False
+    if not ok:
         raise ValueError(f"{where}{name} must be one of {', '.join(map(repr, options))}; got {value!r}")
     return value
 
 
 def finite_array(name, value, ndim=None, shape=None, where=""):
     """A float64 C-contiguous copy of ``value``; NaN/inf named by index."""
+    if np.iscomplexobj(value):
+        raise ValueError(f"{where}{name} must be an array of real numbers, got complex values")
     try:
         a = np.array(value, dtype=np.float64, order="C", copy=True)
     except (TypeError, ValueError) as exc:

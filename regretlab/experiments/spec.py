@@ -18,6 +18,11 @@ A sweep is a TOML file or a dict::
     type = "reddi"
     C = {linspace = [3.0, 5.0, 3]}         # also {range = [start, stop, step]}
 
+    [streams.switching]
+    type = "switching_quadratic"
+    targets = {value = [[0.5], [-0.5]]}    # {value = ...}: one value, here a list (not a grid axis)
+    period = 100
+
 :func:`load_spec` checks it (a :class:`SpecError` starts with the key path of what is wrong) and
 expands it into :class:`Task` s: one configuration with all its seeds, one batched kernel call.
 Each run's seed is derived from the root seed and the run's identity (its learner, stream,
@@ -58,12 +63,28 @@ def _near(word, options):
     return f" (did you mean {m[0]!r}?)" if m else ""
 
 
+def _plain(v):
+    """NumPy scalars and arrays of a dict spec as the Python numbers and lists TOML gives."""
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _plain(v.tolist())
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
+
+
 def _expand(path, value):
-    """The list of values a grid entry stands for."""
+    """The list of values a grid entry stands for: a list is a grid axis, ``{value = x}`` one value
+    (a list-valued parameter: ``targets = {value = [[0.5], [-0.5]]}``), a range table its values."""
+    if isinstance(value, dict) and set(value) == {"value"}:
+        return [value["value"]]
     if isinstance(value, dict):
         if len(value) != 1:
-            raise SpecError(f"{path}: a range must be one of {{range = [start, stop, step]}}, "
-                            f"{{linspace = [a, b, n]}}, {{logspace = [a, b, n]}}; got {value!r}")
+            raise SpecError(f"{path}: a table must be one of {{range = [start, stop, step]}}, "
+                            f"{{linspace = [a, b, n]}}, {{logspace = [a, b, n]}}, {{value = x}}; got {value!r}")
         (kind, args), = value.items()
         if kind not in ("range", "linspace", "logspace"):
             raise SpecError(f"{path}: unknown range kind {kind!r}{_near(kind, ('range', 'linspace', 'logspace'))}")
@@ -213,6 +234,7 @@ def load_spec(spec):
     for k in ("T", "learners", "streams"):
         if k not in spec:
             raise SpecError(f"{k}: missing (a sweep needs T, [learners.*] and [streams.*])")
+    spec = {k: _plain(v) for k, v in spec.items()}
     T = spec["T"]
     from ..game import T_MAX
 

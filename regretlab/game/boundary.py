@@ -86,7 +86,13 @@ def _seeds(seed, seeds):
     for s in vals:
         s = V.integer(name, s, lo=0, hi=2**64 - 1)
         out.append(s)
-    return np.array(out, dtype=np.uint64)
+    arr = np.array(out, dtype=np.uint64)
+    if arr.size > 1:
+        u, counts = np.unique(arr, return_counts=True)
+        if counts.max() > 1:
+            raise ValueError(f"seeds must be distinct: seed {int(u[np.argmax(counts)])} appears "
+                             f"{int(counts.max())} times (two runs of one seed are the same run)")
+    return arr
 
 
 def _check_learners(learners):

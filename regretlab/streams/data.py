@@ -303,6 +303,14 @@ def digits(*, positive=(0, 1, 2, 3, 4), order="random", domain=None, radius=1.0,
     label +1 for the digits in ``positive`` and -1 otherwise; rows sampled uniformly per
     round (``order="random"``).  A stand-in for the MNIST logistic regression of Kingma & Ba.
     Needs the optional extra ``regretlab[data]`` (scikit-learn)."""
+    if isinstance(positive, (str, bytes)) or not hasattr(positive, "__iter__"):
+        raise ValueError(f"digits: positive must be a collection of digits 0-9, got {positive!r}")
+    pos = list(positive)
+    if (not all(isinstance(p, (int, np.integer)) and not isinstance(p, bool) and 0 <= p <= 9 for p in pos)
+            or len(set(pos)) != len(pos) or not 1 <= len(pos) <= 9):
+        raise ValueError(f"digits: positive must be 1 to 9 distinct digits in 0-9 (both labels occur), got "
+                         f"{positive!r}")
+    positive = tuple(int(p) for p in pos)
     try:
         from sklearn.datasets import load_digits
     except ImportError:

@@ -221,3 +221,38 @@ def test_cli_sweep_on_an_invalid_spec_exits_2_with_one_line(label, spec, path, m
     _assert_message(cap.err[len(prefix):].rstrip("\n"), path, match)
     assert cap.out == ""
     assert not out.exists()  # nothing is written for a spec that does not validate
+
+
+def test_numpy_numbers_and_list_valued_parameters_in_a_spec():
+    import numpy as np
+
+    from regretlab.experiments import load_spec
+
+    base = {"name": "x", "T": np.int64(10), "seeds": np.int64(2),
+            "learners": {"o": {"type": "OGD", "alpha": np.float64(0.5)}},
+            "streams": {"s": {"type": "switching_quadratic", "targets": {"value": [[0.5], [-0.5]]}, "period": 5}}}
+    sw = load_spec(base)
+    assert sw.T == 10 and len(sw.tasks) == 1 and sw.tasks[0].stream_params["targets"] == [[0.5], [-0.5]]
+    toml = ('name = "t"\nT = 10\n[learners.o]\ntype = "OGD"\n[streams.s]\ntype = "switching_quadratic"\n'
+            'targets = {value = [[0.5], [-0.5]]}\nperiod = [5, 7]\n')
+    assert len(load_spec(toml).tasks) == 2  # period is an axis, targets one value
+
+
+def test_small_refusals_of_issue_14():
+    import numpy as np
+
+    import regretlab as rl
+
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        rl.Adam(schedule=np.array(["theorem"]))
+    with pytest.raises(ValueError, match="seeds must be distinct: seed 1 appears 2 times"):
+        rl.play(rl.OGD(), rl.streams.reddi(), 10, seeds=[1, 2, 1])
+    with pytest.raises(ValueError, match="complex values"):
+        rl.streams.logistic(np.ones((4, 2)) * (1 + 1j), np.ones(4))
+    for bad in ((11,), (), range(10), "13", (1, 1)):
+        with pytest.raises(ValueError, match="digits: positive must be"):
+            rl.streams.digits(positive=bad)
+    with pytest.raises(ValueError, match="verify takes runs"):
+        rl.verify("x")
+    r = rl.play(rl.OGD(), rl.streams.reddi(), 50)
+    assert rl.verify(r, claims="ogd").claim.tolist() == ["ogd"]  # one claim, not its letters
