@@ -101,7 +101,7 @@ def gradient_arrays(draw, T, d):
     return g * scale
 
 
-seed_lists = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=3)
+seed_lists = st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=3, unique=True)  # play refuses duplicates
 
 
 horizons = st.integers(1, 300)
