@@ -16,14 +16,14 @@ SPEC = ('name = "sig"\nT = 1000000\nseeds = 1\ncheckpoints = 20\n[learners.o]\nt
         'alpha = [0.1, 0.2]\n[streams.r]\ntype = "random_sign"\nd = [1, 4000]\n')
 
 
-def _start(tmp_path):
+def _start(tmp_path, *where):
     spec = tmp_path / "s.toml"
     spec.write_text(SPEC)
     out = tmp_path / "res"
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([root] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     proc = subprocess.Popen([sys.executable, "-m", "regretlab.cli", "sweep", str(spec), "--out", str(out),
-                             "--workers", "2", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             "--workers", "2", "--quiet", *where], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env=env)
     return proc, out
 
@@ -78,8 +78,11 @@ def test_a_signal_stops_the_sweep_keeps_the_finished_tasks_and_ends_the_workers(
     assert not [f for f in os.listdir(out) if ".tmp" in f]
 
 
-def test_killing_the_sweep_leaves_no_worker_behind(tmp_path):
-    proc, out = _start(tmp_path)
+@pytest.mark.parametrize("where", [(), ("--dask",)], ids=["local-pool", "local-dask-cluster"])
+def test_killing_the_sweep_leaves_no_worker_behind(tmp_path, where):
+    if where:
+        pytest.importorskip("dask.distributed")
+    proc, out = _start(tmp_path, *where)
     try:
         workers = _wait_for_the_long_tasks(proc, out)
         assert workers

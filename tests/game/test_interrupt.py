@@ -85,3 +85,42 @@ def test_stops_between_checkpoints_leave_every_number_as_it_is(monkeypatch):
     stopped = rl.play(L, s, T=3000, seeds=[3, 4])
     assert len(calls) > 1
     assert_identical(arrays(stopped), arrays(one), "stopped between checkpoints")
+
+
+def test_interrupting_a_jupyter_kernel_stops_a_long_play():
+    jc = pytest.importorskip("jupyter_client")
+    pytest.importorskip("ipykernel")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(rl.__file__)))
+    km = jc.KernelManager(kernel_name="python3")
+    km.start_kernel(env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+        [root] + [p for p in [os.environ.get("PYTHONPATH")] if p])))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        code = ("import regretlab as rl\n"
+                "said = []\n"
+                "def progress(t, T):\n"
+                "    if not said:\n"
+                "        said.append(t)\n"
+                "        print('running', flush=True)\n"
+                "rl.play(rl.Adam(alpha=0.5, beta1=0.9, beta2=0.99), rl.streams.reddi(3.0), T=2**53, "
+                "progress=progress)\n")
+        msg_id = kc.execute(code)
+        end = time.time() + 240
+        while time.time() < end:  # until the run prints that it plays (after its compile)
+            msg = kc.get_iopub_msg(timeout=240)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream" and \
+                    "running" in msg["content"]["text"]:
+                break
+        time.sleep(0.5)
+        sent = time.perf_counter()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=30)
+        waited = time.perf_counter() - sent
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"]
+    assert "interrupted at round" in reply["content"]["evalue"]
+    assert waited < 1.0 + 3 * boundary.CALL_SECONDS, waited
