@@ -235,13 +235,6 @@ def is_registered(kind, spec):
     return type(spec) in table
 
 
-def sparse_exact(lspec):
-    """Whether the sparse loop's catch-up of this learner's untouched coordinates reproduces the dense
-    loop's rounding (``exact`` of :func:`register_sparse_learner`): then its numbers do not depend on
-    where the loop stops between checkpoints either."""
-    return _SPARSE_KIND.get(type(lspec), (True, "any"))[0]
-
-
 def sparse_support(lspec, sspec, dspec, recs, weighted):
     """(why not, exact): the reasons this game cannot play its rounds in O(nnz) (empty when it can),
     and whether the sparse loop reproduces the dense loop's rounding."""

@@ -26,8 +26,9 @@ class Interrupted(KeyboardInterrupt):
 
 
 def watch_parent(pid, every=0.5):
-    """End this process (exit status 1) within ``every`` seconds of process ``pid`` ending: a daemon
-    thread polls it (the compiled loops release the GIL, so it runs while they play).  Together with
+    """End this process (exit status 1) within ``every`` seconds of its parent ``pid`` ending: a
+    daemon thread polls the parent pid (the compiled loops release the GIL, so it runs while they
+    play; an orphan is adopted by another process, so its parent pid changes).  Together with
     Linux's parent-death signal this leaves no worker behind a parent killed by SIGKILL."""
     import threading
     import time
@@ -35,11 +36,7 @@ def watch_parent(pid, every=0.5):
     def watch():
         while True:
             time.sleep(every)
-            try:
-                os.kill(pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pid exists (another user's: ours was reused) - it still ended
+            if os.getppid() != pid:
                 os._exit(1)
 
     threading.Thread(target=watch, name="regretlab-watch-parent", daemon=True).start()
@@ -229,22 +226,23 @@ def _execute_dask(fn, tasks, on_result, address, workers):
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
         raise ValueError("the Dask executor needs dask.distributed: pip install 'regretlab[dask]'") from None
-    cluster = None
-    if address:
-        client = Client(address)
-    else:
-        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                               processes=True, dashboard_address=None)
-        client = Client(cluster)
-        # the local cluster's workers and nannies end when this process does, however it ends
-        client.run(watch_parent, os.getpid())
-        client.run(watch_parent, os.getpid(), nanny=True)
+    cluster = client = None
     try:
+        if address:
+            client = Client(address)
+        else:
+            cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                   processes=True, dashboard_address=None)
+            client = Client(cluster)
+            # the local cluster's worker processes (children of its nannies, which live in this
+            # process) end when this process does, however it ends
+            client.run(watch_parent, os.getpid())
         futs = client.map(fn, tasks, pure=False)
         which = {f.key: t for f, t in zip(futs, tasks)}
         _collect(as_completed(futs), {f: which[f.key] for f in futs}, on_result,
                  lambda: client.cancel([f for f in futs if not f.done()]))
     finally:
-        client.close()
+        if client is not None:
+            client.close()
         if cluster is not None:
             cluster.close()

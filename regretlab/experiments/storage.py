@@ -21,6 +21,18 @@ import tempfile
 MANIFEST = "manifest.json"
 
 
+_UMASK = []
+
+
+def _umask():
+    """This process's umask, read once (reading it means setting it, which races with other threads)."""
+    if not _UMASK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+        _UMASK.append(mask)
+    return _UMASK[0]
+
+
 def _atomically(path, write, suffix=""):
     """Call ``write(tmp)`` on a temporary file in ``path``'s folder, fsync it and rename it to ``path``;
     on any failure (a full disk, Ctrl-C) the temporary is removed and ``path`` is untouched."""
@@ -31,9 +43,7 @@ def _atomically(path, write, suffix=""):
         raise OSError(exc.errno, f"cannot write {path!r}: {exc.strerror}") from None
     os.close(fd)
     try:
-        mask = os.umask(0)  # mkstemp makes the file 0600: give it the usual mode, 0666 less the umask
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file 0600: give it the usual mode
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())

@@ -84,11 +84,12 @@ LARGE_TASKS, LARGE_BYTES = 10_000, 2 ** 30
 ROW_BYTES = 120  # a run x checkpoint row of a Parquet task table (measured: 86 bytes at 15,400 rows and 27 columns)
 
 
-def results_bytes(sweep):
-    """An estimate of the bytes a sweep's results take on disk (its rows x :data:`ROW_BYTES`)."""
+def results_bytes(sweep, tasks=None):
+    """An estimate of the bytes the results of a sweep's ``tasks`` (default: all) take on disk (their
+    rows x :data:`ROW_BYTES`)."""
     ck = sweep.checkpoints
     nck = len(ck) if isinstance(ck, list) else int(ck) if isinstance(ck, int) else 200
-    return sweep.n_runs * nck * ROW_BYTES
+    return sum(len(t.seeds) for t in (sweep.tasks if tasks is None else tasks)) * nck * ROW_BYTES
 
 
 def _size(n):
@@ -100,20 +101,23 @@ def _size(n):
 
 
 def _check_size(sweep, out, allow_large):
-    """Refuse, before anything is written, a sweep whose results cannot fit on the disk of ``out``,
-    and one of more than LARGE_TASKS tasks or LARGE_BYTES of results unless ``allow_large``."""
+    """Refuse, before anything is written, a sweep whose remaining results cannot fit on the disk of
+    ``out``, and one with more than LARGE_TASKS tasks or LARGE_BYTES of results to go unless
+    ``allow_large``."""
     import shutil
 
-    need = results_bytes(sweep)
+    todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id)]  # (a resume writes only these)
+    need = results_bytes(sweep, todo)
     where = os.path.abspath(out)
     while not os.path.exists(where):
         where = os.path.dirname(where)
     free = shutil.disk_usage(where).free
-    size = f"{len(sweep.tasks)} task(s), {sweep.n_runs} run(s), about {_size(need)} of results"
+    size = (f"{len(todo)} task(s) to run of {len(sweep.tasks)}, {sum(len(t.seeds) for t in todo)} run(s), about "
+            f"{_size(need)} of results")
     if need > free:
         raise ValueError(f"the sweep {sweep.name!r} ({size}) does not fit in the {_size(free)} free on the disk of "
                          f"{out!r}")
-    if not allow_large and (len(sweep.tasks) > LARGE_TASKS or need > LARGE_BYTES):
+    if not allow_large and (len(todo) > LARGE_TASKS or need > LARGE_BYTES):
         raise ValueError(f"the sweep {sweep.name!r} is large ({size}; more than {LARGE_TASKS} tasks or "
                          f"{LARGE_BYTES / 2 ** 30:g} GiB): pass allow_large=True (regretlab sweep --large) to run it")
 

@@ -19,8 +19,7 @@ import numpy as np
 from .. import _validate as V
 from .. import recorders as _recorders
 from .._jit import PIN_CAP
-from .._registry import (batch_support, is_registered, reads_inv_step, recorder_info, sparse_exact,
-                         sparse_support)
+from .._registry import batch_support, is_registered, reads_inv_step, recorder_info, sparse_support
 from ..learners import Learner
 from ..runs import Run, Runs
 from ..streams import Stream
@@ -459,8 +458,8 @@ class Game:
         and returns the records of the checkpoints reached so far (check ``self.t``).
 
         The compiled loop is called for about :data:`CALL_SECONDS` at a time (stopping, where a
-        chunk is longer, at rounds between its checkpoints whose records are dropped), so that
-        Ctrl-C is seen within about that time: SIGINT during the call is held until the call has
+        chunk is longer, at rounds between its checkpoints whose records are dropped; a sparse game
+        at its checkpoints only), so that Ctrl-C is seen within about that time: SIGINT during the call is held until the call has
         returned and the game's state is whole, then raised as ``KeyboardInterrupt`` (the game is
         at a round it has fully played; no records of this call are returned).
         """
@@ -489,11 +488,11 @@ class Game:
         bounds = np.linspace(0, nc, chunks + 1).round().astype(int)
         n, d = self.st.theta.shape
         width = n * (self.st.touched.shape[1] if self.sparse else d)  # coordinate updates per round
-        # a stop between checkpoints (its records dropped) leaves the numbers as they are, except in a
-        # sparse game whose learner catches up inexactly (a power for a product): there the stops depend
-        # on the sizes only, never on the time a call took, so that a run is reproducible
-        timed = not (self.sparse and not sparse_exact(lspec))
-        budget = CALL_UPDATES // max(width, 1)  # rounds per kernel call: the first call's
+        # a stop between checkpoints (its records dropped) leaves a dense game's numbers as they are; a
+        # sparse game syncs its accumulators (and catches its coordinates up) at every stop, which can move
+        # the last bits, so it stops at its checkpoints only (each call then plays to the next one)
+        stops = not self.sparse
+        budget = max(CALL_UPDATES // max(width, 1), 1)  # rounds per kernel call: the first call's
         scratch = None
         done = 0
         with _deferred_interrupt() as interrupted:
@@ -503,8 +502,8 @@ class Game:
                 c = a
                 while c < b:
                     last = self.t + budget - 1  # the last round this call may play
-                    if ck[c] <= last:  # the checkpoints c .. c1 - 1 of this chunk
-                        c1 = min(b, int(np.searchsorted(ck, last, side="right")))
+                    if ck[c] <= last or not stops:  # the checkpoints c .. c1 - 1 of this chunk (at least c)
+                        c1 = max(c + 1, min(b, int(np.searchsorted(ck, last, side="right"))))
                         args = (rec, ck, c, c1)
                     else:  # a stop at round `last`, short of checkpoint c
                         if scratch is None:
@@ -519,7 +518,7 @@ class Game:
                     self._raise_if_failed(err)
                     self.t = int(t)
                     c = c1
-                    if timed and elapsed > 0:  # the next call takes about CALL_SECONDS
+                    if elapsed > 0:  # the next call takes about CALL_SECONDS
                         rate = (self.t - t0) / elapsed
                         budget = int(min(max(rate * CALL_SECONDS, budget / 4, 1), budget * 8, T_MAX))
                     if interrupted:
@@ -533,6 +532,9 @@ class Game:
                     progress(int(ck[b - 1]), T)
                 if deadline is not None and time.perf_counter() > deadline and b < nc:
                     break
+            if interrupted:  # (a Ctrl-C after the last call)
+                raise KeyboardInterrupt(f"interrupted at round {self.t - 1} of {T} (Ctrl-C); nothing of this call "
+                                        "was recorded")
         if done == nc:
             bad = ~np.all(np.isfinite(self.st.theta), axis=1)
             if bad.any():

@@ -187,11 +187,14 @@ def test_stored_files_get_the_usual_permissions(tmp_path):
 
     old = os.umask(0o022)
     try:
+        storage._UMASK.clear()  # (read once per process)
         storage.atomic_write(str(tmp_path / "a.txt"), "x")
         os.umask(0o077)
+        storage._UMASK.clear()
         storage.atomic_write(str(tmp_path / "b.txt"), "y")
     finally:
         os.umask(old)
+        storage._UMASK.clear()
     assert (tmp_path / "a.txt").stat().st_mode & 0o777 == 0o644
     assert (tmp_path / "b.txt").stat().st_mode & 0o777 == 0o600
 
@@ -244,6 +247,6 @@ def test_sizes_beyond_the_machine_or_the_usual_are_refused_before_anything_runs(
     wide = {"name": "w", "T": 10, "seeds": 1, "learners": {"o": {"type": "OGD", "alpha": {"linspace": [0.01, 1.0, 200]}}},
             "streams": {"r": {"type": "reddi", "C": {"linspace": [2.5, 9.0, 60]}}}}
     out = str(tmp_path / "wide")
-    with pytest.raises(ValueError, match=r"is large \(12000 task\(s\).*allow_large=True \(regretlab sweep --large\)"):
+    with pytest.raises(ValueError, match=r"is large \(12000 task\(s\) to run of 12000.*allow_large=True \(regretlab sweep --large\)"):
         X.run_sweep(wide, out, executor="serial", quiet=True)
     assert not os.path.exists(out)

@@ -124,3 +124,24 @@ def test_interrupting_a_jupyter_kernel_stops_a_long_play():
     assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt", reply["content"]
     assert "interrupted at round" in reply["content"]["evalue"]
     assert waited < 1.0 + 3 * boundary.CALL_SECONDS, waited
+
+
+def test_a_game_wider_than_one_calls_budget_still_advances(monkeypatch):
+    # CALL_UPDATES below one round's coordinate updates (n d): each call plays at least one round
+    L, s = rl.Adam(alpha=0.1, beta1=0.9, beta2=0.99), rl.streams.random_sign(3)
+    one = rl.play(L, s, T=60, seeds=[0, 1])
+    monkeypatch.setattr(boundary, "CALL_UPDATES", 1)
+    assert_identical(arrays(rl.play(L, s, T=60, seeds=[0, 1])), arrays(one), "a budget below one round")
+
+
+def test_a_sparse_game_stops_at_its_checkpoints_only(monkeypatch):
+    # the sparse loop syncs its accumulators at a stop: extra stops could move lazy Adam's sum_beta1_h
+    L, s = rl.Adam(alpha=0.1, beta1=0.9, beta2=0.99, lazy=True), rl.streams.sparse_linear(d=40, nnz=6, zipf=1.1)
+    one = rl.play(L, s, T=3000, seeds=[0, 1], sparse=True)
+    monkeypatch.setattr(boundary, "CALL_UPDATES", 6)
+    stops = []
+    real = boundary.Game._raise_if_failed
+    monkeypatch.setattr(boundary.Game, "_raise_if_failed", lambda self, err: (stops.append(self.t), real(self, err)))
+    again = rl.play(L, s, T=3000, seeds=[0, 1], sparse=True)
+    assert len(stops) > 1 and all(t == 1 or t - 1 in set(one.t.tolist()) for t in stops)  # calls start after checkpoints
+    assert_identical(arrays(again), arrays(one), "sparse, calls ending at checkpoints")
