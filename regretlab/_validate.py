@@ -92,10 +92,16 @@ def _gib(n):
     return f"{n / 2 ** 30:.3g} GiB"
 
 
-def fits_in_memory(what, nbytes, hint):
+def fits_in_memory(what, nbytes, hint, large=None):
     """A one-line ValueError when ``nbytes`` (an estimate of what ``what`` allocates) exceeds the memory
-    available now; ``hint`` says what to make smaller."""
+    available now (``hint`` says what to make smaller), or, when ``large`` names the flag that allows
+    it, half of that memory."""
     avail = available_memory()
-    if avail is not None and nbytes > avail:
+    if avail is None:
+        return
+    if nbytes > avail:
         raise ValueError(f"{what} needs about {_gib(nbytes)} of memory, more than the {_gib(avail)} available on "
                          f"this machine; {hint}")
+    if large is not None and nbytes > avail / 2:
+        raise ValueError(f"{what} needs about {_gib(nbytes)} of memory, more than half the {_gib(avail)} "
+                         f"available on this machine: pass {large} to play it, or {hint}")

@@ -257,7 +257,8 @@ def main(argv=None):
     p.add_argument("--out", required=True, help="results folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--large", action="store_true",
-                   help="run a sweep of more than 10000 tasks or 1 GiB of results (refused otherwise)")
+                   help="run a sweep of more than 10000 tasks, 1 GiB of results or 1e12 trial-rounds (refused "
+                        "otherwise)")
     p.add_argument("--retry-failed", action="store_true",
                    help="play again the tasks an earlier call recorded as failed (a non-finite value)")
     _executor_options(p)

@@ -79,8 +79,9 @@ def run_task(task):
     return df, summ
 
 
-#: a sweep beyond either is run only when asked (``allow_large``): tasks, and bytes its results take on disk
-LARGE_TASKS, LARGE_BYTES = 10_000, 2 ** 30
+#: a sweep beyond any of these is run only when asked (``allow_large``): tasks, bytes its results take on
+#: disk, and trial-rounds it plays (10^12: hours on a few cores at the measured 5-40 ns per trial-round)
+LARGE_TASKS, LARGE_BYTES, LARGE_ROUNDS = 10_000, 2 ** 30, 10 ** 12
 ROW_BYTES = 120  # a run x checkpoint row of a Parquet task table (measured: 86 bytes at 15,400 rows and 27 columns)
 
 
@@ -102,8 +103,8 @@ def _size(n):
 
 def _check_size(sweep, out, allow_large):
     """Refuse, before anything is written, a sweep whose remaining results cannot fit on the disk of
-    ``out``, and one with more than LARGE_TASKS tasks or LARGE_BYTES of results to go unless
-    ``allow_large``."""
+    ``out``, and one with more than LARGE_TASKS tasks, LARGE_BYTES of results or LARGE_ROUNDS
+    trial-rounds to go unless ``allow_large``."""
     import shutil
 
     todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id)]  # (a resume writes only these)
@@ -117,9 +118,11 @@ def _check_size(sweep, out, allow_large):
     if need > free:
         raise ValueError(f"the sweep {sweep.name!r} ({size}) does not fit in the {_size(free)} free on the disk of "
                          f"{out!r}")
-    if not allow_large and (len(todo) > LARGE_TASKS or need > LARGE_BYTES):
-        raise ValueError(f"the sweep {sweep.name!r} is large ({size}; more than {LARGE_TASKS} tasks or "
-                         f"{LARGE_BYTES / 2 ** 30:g} GiB): pass allow_large=True (regretlab sweep --large) to run it")
+    rounds = sum(len(t.seeds) * t.T for t in todo)
+    if not allow_large and (len(todo) > LARGE_TASKS or need > LARGE_BYTES or rounds > LARGE_ROUNDS):
+        raise ValueError(f"the sweep {sweep.name!r} is large ({size}, {rounds:.3g} trial-rounds; more than "
+                         f"{LARGE_TASKS} tasks, {LARGE_BYTES / 2 ** 30:g} GiB or {LARGE_ROUNDS:.0e} trial-rounds): pass "
+                         "allow_large=True (regretlab sweep --large) to run it")
 
 
 def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, quiet=False, retry_failed=False,
@@ -139,9 +142,9 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
         Play again the tasks recorded as failed by an earlier call (by default they are kept as
         failed: a configuration whose losses overflow fails the same way every time).
     allow_large : bool
-        Run a sweep of more than :data:`LARGE_TASKS` tasks or :data:`LARGE_BYTES` of results
-        (refused otherwise, before anything is written; one that does not fit on the disk is
-        refused always).
+        Run a sweep of more than :data:`LARGE_TASKS` tasks, :data:`LARGE_BYTES` of results or
+        :data:`LARGE_ROUNDS` trial-rounds (refused otherwise, before anything is written; one that
+        does not fit on the disk is refused always).
 
     Returns
     -------

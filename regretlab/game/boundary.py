@@ -187,7 +187,7 @@ def _check_records(rec, names, a, b, ck, seeds_all, learners, n_seeds, stream):
 
 
 def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
-         record="bounds", chunks=1, progress=None, sparse=None):
+         record="bounds", chunks=1, progress=None, sparse=None, allow_large=False):
     """Play ``learner`` against ``stream`` for T rounds and return the run(s).
 
     Parameters
@@ -228,6 +228,9 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
         decays between touches).  None (default): whenever the game allows it with the dense
         loop's rounding; True: whenever it can at all, else a ValueError naming what does not
         allow it; False: the dense loop, O(d) per round.
+    allow_large : bool
+        Play a game whose state and records (estimated before anything is allocated) would take
+        more than half the memory available; one that cannot fit at all is refused always.
 
     Returns
     -------
@@ -244,12 +247,13 @@ def play(learner, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, r
     (True, [])
     """
     results = play_many([learner], stream, T, seed=seed, seeds=seeds, x0=x0, checkpoints=checkpoints,
-                        record_theta=record_theta, record=record, chunks=chunks, progress=progress, sparse=sparse)
+                        record_theta=record_theta, record=record, chunks=chunks, progress=progress, sparse=sparse,
+                        allow_large=allow_large)
     return results[0]
 
 
 def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=None, record_theta=None,
-              record="bounds", chunks=1, progress=None, sparse=None):
+              record="bounds", chunks=1, progress=None, sparse=None, allow_large=False):
     """Play a batch of learners of one type (a hyperparameter grid) x seeds in one kernel call.
 
     Returns a list with one :class:`Run` (``seeds`` not given) or :class:`Runs` per learner.
@@ -267,24 +271,26 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     if record_theta is None:
         record_theta = stream.d <= 64
     if seeds is not None and hasattr(seeds, "__len__") and not isinstance(seeds, (int, np.integer)):
-        _fits(len(learners) * len(seeds), stream, ck.shape[0], recs, record_theta)  # before reading the seeds
+        _fits(len(learners) * len(seeds), stream, ck.shape[0], recs, record_theta, allow_large)  # before the seeds
     seed_arr = _seeds(seed, seeds)
     x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
-    _fits(len(learners) * seed_arr.shape[0], stream, ck.shape[0], recs, record_theta)
+    _fits(len(learners) * seed_arr.shape[0], stream, ck.shape[0], recs, record_theta, allow_large)
     game = Game(learners, stream, seed_arr, x0, record_theta, recs, sparse=sparse)
     rec = game.advance(ck, chunks=chunks, progress=progress, T=T)
     return game.runs(rec, ck, T, single=seeds is None)
 
 
-def _fits(n, stream, nc, recs, record_theta):
-    """Refuse, before allocating, a game whose state and records cannot fit in memory: per trial the
-    state (about a dozen rows of d) and per checkpoint the loss, the comparator's statistics, the
-    recorded fields and (``record_theta``) the iterate; twice that for the runs made from them."""
+def _fits(n, stream, nc, recs, record_theta, allow_large=False):
+    """Refuse, before allocating, a game whose state and records cannot fit in memory (or, unless
+    ``allow_large``, would take more than half of it): per trial the state (about a dozen rows of d)
+    and per checkpoint the loss, the comparator's statistics, the recorded fields and
+    (``record_theta``) the iterate; twice that for the runs made from them."""
     d = stream.d
     fields = sum(len(recorder_info(r).fields) for r in recs)
     per_trial = 16 * d + nc * (1 + stream.n_suff + fields + (d if record_theta else 0))
     V.fits_in_memory(f"a game of {n} trial(s) x d = {d} recorded at {nc} checkpoints", 2 * 8 * n * per_trial,
-                     "use fewer seeds, checkpoints or learners, record_theta=False, or several calls")
+                     "use fewer seeds, checkpoints or learners, record_theta=False, or several calls",
+                     large=None if allow_large else "allow_large=True")
 
 
 def _rows(a, rows):

@@ -73,3 +73,21 @@ def test_a_sweep_that_cannot_fit_on_the_disk_is_refused_before_writing(small_dis
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not fit in the 1 MiB free on the disk of" in err, err
     assert not out.exists()
+
+
+def test_a_read_only_disk_is_one_line_naming_the_file(small_disk, tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text(SPEC)
+    res = str(tmp_path / "res")
+    assert main(["sweep", str(spec), "--out", res, "--serial", "--quiet"]) == 0
+    fig = small_disk / "regret.png"
+    assert main(["plot", res, "--out", str(fig)]) == 0
+    good = fig.read_bytes()
+    r = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot remount the tmpfs read-only: {r.stderr.strip()}")
+    capsys.readouterr()
+    assert main(["plot", res, "--out", str(fig)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Read-only file system" in err and f"cannot write {str(fig)!r}" in err, err
+    assert fig.read_bytes() == good

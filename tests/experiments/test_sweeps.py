@@ -249,4 +249,28 @@ def test_sizes_beyond_the_machine_or_the_usual_are_refused_before_anything_runs(
     out = str(tmp_path / "wide")
     with pytest.raises(ValueError, match=r"is large \(12000 task\(s\) to run of 12000.*allow_large=True \(regretlab sweep --large\)"):
         X.run_sweep(wide, out, executor="serial", quiet=True)
+    long = dict(SPEC, T=2 ** 40, checkpoints=10)
+    with pytest.raises(ValueError, match=r"trial-rounds; more than .* 1e\+12 trial-rounds\): pass allow_large=True"):
+        X.run_sweep(long, out, executor="serial", quiet=True)
     assert not os.path.exists(out)
+
+
+def test_a_call_over_half_the_memory_needs_allow_large(monkeypatch):
+    import regretlab as rl
+    from regretlab import _validate
+
+    asked = []
+    real = _validate.fits_in_memory
+    monkeypatch.setattr(_validate, "fits_in_memory", lambda what, nbytes, *a, **k: (asked.append(nbytes),
+                                                                                    real(what, nbytes, *a, **k)))
+    run = rl.play(rl.OGD(), rl.streams.reddi(), 100, seeds=range(4))
+    need = max(asked)
+    # as if this machine had 1.5 times the memory this call needs: over half of it, within all of it
+    monkeypatch.setattr(_validate, "available_memory", lambda: int(1.5 * need))
+    with pytest.raises(ValueError, match=r"more than half the .* available on this machine: pass allow_large=True"):
+        rl.play(rl.OGD(), rl.streams.reddi(), 100, seeds=range(4))
+    again = rl.play(rl.OGD(), rl.streams.reddi(), 100, seeds=range(4), allow_large=True)
+    assert np.array_equal(again.regret, run.regret)
+    monkeypatch.setattr(_validate, "available_memory", lambda: int(0.9 * need))
+    with pytest.raises(ValueError, match=r"more than the .* available on this machine; use fewer seeds"):
+        rl.play(rl.OGD(), rl.streams.reddi(), 100, seeds=range(4), allow_large=True)
