@@ -101,6 +101,35 @@ def _size(n):
     return f"{int(n)} B"
 
 
+def _check_task_memory(todo, allow_large):
+    """The memory check of :func:`regretlab.play` for the task of each stream configuration with
+    the most seeds, before any worker starts (a worker plays one task at a time)."""
+    from .. import recorders
+    from ..game import boundary
+
+    biggest = {}
+    for t in todo:
+        key = (t.stream_type, _json(t.stream_params))
+        if key not in biggest or len(t.seeds) > len(biggest[key].seeds):
+            biggest[key] = t
+    for t in biggest.values():
+        try:
+            stream = STREAMS[t.stream_type](**t.stream_params)
+        except Exception:  # noqa: BLE001  (the task itself will say what is wrong with it)
+            continue
+        nc = boundary._checkpoints(t.checkpoints, t.T).shape[0]
+        try:
+            boundary._fits(len(t.seeds), stream, nc, recorders.BOUNDS, stream.d <= 64, allow_large)
+        except ValueError as exc:
+            raise ValueError(f"task {t.task_id} ({t.learner_key} x {t.stream_key}): {exc}") from None
+
+
+def _json(params):
+    import json
+
+    return json.dumps(params, sort_keys=True, default=str)
+
+
 def _check_size(sweep, out, allow_large):
     """Refuse, before anything is written, a sweep whose remaining results cannot fit on the disk of
     ``out``, and one with more than LARGE_TASKS tasks, LARGE_BYTES of results or LARGE_ROUNDS
@@ -118,6 +147,7 @@ def _check_size(sweep, out, allow_large):
     if need > free:
         raise ValueError(f"the sweep {sweep.name!r} ({size}) does not fit in the {_size(free)} free on the disk of "
                          f"{out!r}")
+    _check_task_memory(todo, allow_large)
     rounds = sum(len(t.seeds) * t.T for t in todo)
     if not allow_large and (len(todo) > LARGE_TASKS or need > LARGE_BYTES or rounds > LARGE_ROUNDS):
         raise ValueError(f"the sweep {sweep.name!r} is large ({size}, {rounds:.3g} trial-rounds; more than "

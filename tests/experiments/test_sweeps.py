@@ -274,3 +274,13 @@ def test_a_call_over_half_the_memory_needs_allow_large(monkeypatch):
     monkeypatch.setattr(_validate, "available_memory", lambda: int(0.9 * need))
     with pytest.raises(ValueError, match=r"more than the .* available on this machine; use fewer seeds"):
         rl.play(rl.OGD(), rl.streams.reddi(), 100, seeds=range(4), allow_large=True)
+
+
+def test_a_sweep_whose_task_cannot_fit_in_memory_is_refused_before_launch(tmp_path):
+    big = {"name": "m", "T": 10, "seeds": 200_000, "learners": {"o": {"type": "OGD"}},
+           "streams": {"r": {"type": "random_sign", "d": 100_000}}}
+    out = str(tmp_path / "m")
+    with pytest.raises(ValueError, match=r"task \w+ \(o x r\): a game of 200000 trial\(s\) x d = 100000 .* needs "
+                                         r"about .* GiB of memory"):
+        X.run_sweep(big, out, executor="serial", quiet=True)
+    assert not os.path.exists(out)
