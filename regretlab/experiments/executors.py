@@ -191,7 +191,11 @@ def execute(fn, tasks, on_result, *, executor="local", workers=None, dask_addres
                 futs = {pool.submit(fn, t): t for t in tasks}
                 _collect(cf.as_completed(futs), futs, on_result, lambda: [f.cancel() for f in futs])
             except BaseException:
-                _stop_pool(pool)
+                state["busy"] = True  # a second Ctrl-C waits until the workers are gone
+                try:
+                    _stop_pool(pool)
+                finally:
+                    state["busy"] = False
                 raise
             pool.shutdown(wait=True)
         else:

@@ -101,9 +101,11 @@ def _size(n):
     return f"{int(n)} B"
 
 
-def _check_task_memory(todo, allow_large):
+def _check_task_memory(todo, allow_large, at_once=1):
     """The memory check of :func:`regretlab.play` for the task of each stream configuration with
-    the most seeds, before any worker starts (a worker plays one task at a time)."""
+    the most seeds, before any worker starts, and of ``at_once`` of the largest played together (a
+    worker plays one task at a time)."""
+    from .. import _validate as V
     from .. import recorders
     from ..game import boundary
 
@@ -112,6 +114,7 @@ def _check_task_memory(todo, allow_large):
         key = (t.stream_type, _json(t.stream_params))
         if key not in biggest or len(t.seeds) > len(biggest[key].seeds):
             biggest[key] = t
+    largest = 0
     for t in biggest.values():
         try:
             stream = STREAMS[t.stream_type](**t.stream_params)
@@ -122,6 +125,10 @@ def _check_task_memory(todo, allow_large):
             boundary._fits(len(t.seeds), stream, nc, recorders.BOUNDS, stream.d <= 64, allow_large)
         except ValueError as exc:
             raise ValueError(f"task {t.task_id} ({t.learner_key} x {t.stream_key}): {exc}") from None
+        largest = max(largest, boundary.game_bytes(len(t.seeds), stream, nc, recorders.BOUNDS, stream.d <= 64))
+    if at_once > 1 and largest:
+        V.fits_in_memory(f"{at_once} of the sweep's largest tasks played at once", at_once * largest,
+                         "use fewer workers (--workers)")
 
 
 def _json(params):
@@ -130,7 +137,7 @@ def _json(params):
     return json.dumps(params, sort_keys=True, default=str)
 
 
-def _check_size(sweep, out, allow_large):
+def _check_size(sweep, out, allow_large, executor="serial", workers=None, dask_address=None):
     """Refuse, before anything is written, a sweep whose remaining results cannot fit on the disk of
     ``out``, and one with more than LARGE_TASKS tasks, LARGE_BYTES of results or LARGE_ROUNDS
     trial-rounds to go unless ``allow_large``."""
@@ -147,7 +154,9 @@ def _check_size(sweep, out, allow_large):
     if need > free:
         raise ValueError(f"the sweep {sweep.name!r} ({size}) does not fit in the {_size(free)} free on the disk of "
                          f"{out!r}")
-    _check_task_memory(todo, allow_large)
+    local = executor == "local" or (executor == "dask" and not dask_address)  # workers on this machine
+    at_once = min(workers or os.cpu_count() or 1, len(todo)) if local else 1
+    _check_task_memory(todo, allow_large, at_once)
     rounds = sum(len(t.seeds) * t.T for t in todo)
     if not allow_large and (len(todo) > LARGE_TASKS or need > LARGE_BYTES or rounds > LARGE_ROUNDS):
         raise ValueError(f"the sweep {sweep.name!r} is large ({size}, {rounds:.3g} trial-rounds; more than "
@@ -191,7 +200,7 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
     """
     sweep = spec if isinstance(spec, Sweep) else load_spec(spec)
     executors.check(executor, workers)
-    _check_size(sweep, out, allow_large)
+    _check_size(sweep, out, allow_large, executor, workers, dask_address)
     with storage.sweep_lock(out):
         storage.prepare_sweep(out, sweep)
         todo = [t for t in sweep.tasks if not storage.task_done(out, t.task_id, failed=not retry_failed)]

@@ -285,12 +285,18 @@ def _fits(n, stream, nc, recs, record_theta, allow_large=False):
     ``allow_large``, would take more than half of it): per trial the state (about a dozen rows of d)
     and per checkpoint the loss, the comparator's statistics, the recorded fields and
     (``record_theta``) the iterate; twice that for the runs made from them."""
+    V.fits_in_memory(f"a game of {n} trial(s) x d = {stream.d} recorded at {nc} checkpoints",
+                     game_bytes(n, stream, nc, recs, record_theta),
+                     "use fewer seeds, checkpoints or learners, record_theta=False, or several calls",
+                     large=None if allow_large else "allow_large=True")
+
+
+def game_bytes(n, stream, nc, recs, record_theta):
+    """The estimate of :func:`_fits`: bytes of a game of n trials on ``stream`` recorded at nc checkpoints."""
     d = stream.d
     fields = sum(len(recorder_info(r).fields) for r in recs)
     per_trial = 16 * d + nc * (1 + stream.n_suff + fields + (d if record_theta else 0))
-    V.fits_in_memory(f"a game of {n} trial(s) x d = {d} recorded at {nc} checkpoints", 2 * 8 * n * per_trial,
-                     "use fewer seeds, checkpoints or learners, record_theta=False, or several calls",
-                     large=None if allow_large else "allow_large=True")
+    return 2 * 8 * n * per_trial
 
 
 def _rows(a, rows):

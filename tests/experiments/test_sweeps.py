@@ -284,3 +284,19 @@ def test_a_sweep_whose_task_cannot_fit_in_memory_is_refused_before_launch(tmp_pa
                                          r"about .* GiB of memory"):
         X.run_sweep(big, out, executor="serial", quiet=True)
     assert not os.path.exists(out)
+
+
+def test_tasks_played_at_once_must_fit_together(tmp_path, monkeypatch):
+    from regretlab import _validate
+    from regretlab.game import boundary
+
+    spec = {"name": "w", "T": 10, "seeds": 3, "learners": {"o": {"type": "OGD", "alpha": [0.1, 0.2, 0.3, 0.4]}},
+            "streams": {"r": {"type": "reddi"}}}
+    one = boundary.game_bytes(3, rl.streams.reddi(), boundary._checkpoints(None, 10).shape[0], rl.recorders.BOUNDS,
+                              True)
+    monkeypatch.setattr(_validate, "available_memory", lambda: int(3.5 * one))  # 3 tasks fit, 4 do not
+    out = str(tmp_path / "w")
+    with pytest.raises(ValueError, match=r"4 of the sweep's largest tasks played at once needs .*; use fewer workers"):
+        X.run_sweep(spec, out, executor="local", workers=4, quiet=True)
+    assert not os.path.exists(out)
+    assert X.run_sweep(spec, out, executor="serial", quiet=True)["run"] == 4
