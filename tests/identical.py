@@ -1,5 +1,6 @@
 """Bit-for-bit comparison of two plays of one game by different loops (the trials-outer, batch and
-pinned loops of regretlab.game.kernel must give the same numbers, not merely close ones)."""
+pinned loops of regretlab.game.kernel must give the same numbers, not merely close ones), and a
+record of which loop the boundary chose."""
 import numpy as np
 
 
@@ -20,3 +21,18 @@ def assert_identical(a, b, what):
     for k in a:
         x, y = np.asarray(a[k]), np.asarray(b[k])
         assert x.shape == y.shape and x.tobytes() == y.tobytes(), f"{what}: {k} differs"
+
+
+def spy_kernel_choice(monkeypatch, flag):
+    """A list that receives the ``flag`` ("batch" or "pinned") of every kernel the boundary picks."""
+    from regretlab.game import boundary
+
+    picked = []
+    real = boundary.kernel_for
+
+    def spy(*specs, sparse=False, batch=False, pinned=False):
+        picked.append({"batch": batch, "pinned": pinned}[flag])
+        return real(*specs, sparse=sparse, batch=batch, pinned=pinned)
+
+    monkeypatch.setattr(boundary, "kernel_for", spy)
+    return picked

@@ -224,6 +224,6 @@ def run_sweep(spec, out, *, executor="local", workers=None, dask_address=None, q
         finally:
             bar.close()
     failed = {t.task_id: storage.failures_of(out, t.task_id) for t in sweep.tasks
-              if storage.task_done(out, t.task_id) and not storage.task_done(out, t.task_id, failed=False)}
+              if os.path.exists(storage.failure_path(out, t.task_id))}
     return {"out": out, "tasks": len(sweep.tasks), "run": len(todo), "skipped": skipped, "runs": sweep.n_runs,
             "failed": len(failed), "failures": failed}

@@ -270,11 +270,14 @@ def play_many(learners, stream, T, *, seed=0, seeds=None, x0=None, checkpoints=N
     recs = _recorders.resolve(record)
     if record_theta is None:
         record_theta = stream.d <= 64
-    if seeds is not None and hasattr(seeds, "__len__") and not isinstance(seeds, (int, np.integer)):
-        _fits(len(learners) * len(seeds), stream, ck.shape[0], recs, record_theta, allow_large)  # before the seeds
+    sized = seeds is None or (hasattr(seeds, "__len__") and not isinstance(seeds, (int, np.integer)))
+    if sized:  # checked before the seeds are read (range(10**12) is never listed)
+        _fits(len(learners) * (1 if seeds is None else len(seeds)), stream, ck.shape[0], recs, record_theta,
+              allow_large)
     seed_arr = _seeds(seed, seeds)
+    if not sized:
+        _fits(len(learners) * seed_arr.shape[0], stream, ck.shape[0], recs, record_theta, allow_large)
     x0 = stream.x0 if x0 is None else stream.domain.check_point("x0", x0)
-    _fits(len(learners) * seed_arr.shape[0], stream, ck.shape[0], recs, record_theta, allow_large)
     game = Game(learners, stream, seed_arr, x0, record_theta, recs, sparse=sparse)
     rec = game.advance(ck, chunks=chunks, progress=progress, T=T)
     return game.runs(rec, ck, T, single=seeds is None)

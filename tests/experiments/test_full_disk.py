@@ -39,11 +39,18 @@ def _fill(folder):
             pass
 
 
-def test_a_full_disk_is_one_line_naming_the_file_and_leaves_the_earlier_files(small_disk, tmp_path, capsys):
+@pytest.fixture
+def results(tmp_path):
+    """(spec file, results folder) of a tiny sweep, on the ordinary disk."""
     spec = tmp_path / "s.toml"
     spec.write_text(SPEC)
     res = str(tmp_path / "res")
     assert main(["sweep", str(spec), "--out", res, "--serial", "--quiet"]) == 0
+    return spec, res
+
+
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_the_earlier_files(small_disk, results, capsys):
+    spec, res = results
     fig = small_disk / "regret.png"
     rep = small_disk / "report.md"
     assert main(["plot", res, "--out", str(fig)]) == 0
@@ -75,11 +82,8 @@ def test_a_sweep_that_cannot_fit_on_the_disk_is_refused_before_writing(small_dis
     assert not out.exists()
 
 
-def test_a_read_only_disk_is_one_line_naming_the_file(small_disk, tmp_path, capsys):
-    spec = tmp_path / "s.toml"
-    spec.write_text(SPEC)
-    res = str(tmp_path / "res")
-    assert main(["sweep", str(spec), "--out", res, "--serial", "--quiet"]) == 0
+def test_a_read_only_disk_is_one_line_naming_the_file(small_disk, results, capsys):
+    _, res = results
     fig = small_disk / "regret.png"
     assert main(["plot", res, "--out", str(fig)]) == 0
     good = fig.read_bytes()

@@ -16,7 +16,7 @@ import regretlab as rl
 import regretlab._registry as registry
 from regretlab.game import boundary
 
-from identical import arrays, assert_identical
+from identical import arrays, assert_identical, spy_kernel_choice
 
 pytestmark = pytest.mark.nojit
 
@@ -38,15 +38,7 @@ def always_batch(monkeypatch):
 @pytest.fixture
 def kernels(monkeypatch):
     """The batch flag of every kernel the boundary picks."""
-    picked = []
-    real = boundary.kernel_for
-
-    def spy(*specs, sparse=False, batch=False, pinned=False):
-        picked.append(batch)
-        return real(*specs, sparse=sparse, batch=batch, pinned=pinned)
-
-    monkeypatch.setattr(boundary, "kernel_for", spy)
-    return picked
+    return spy_kernel_choice(monkeypatch, "batch")
 
 
 def _grid(make, values):

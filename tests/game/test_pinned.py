@@ -13,7 +13,7 @@ import regretlab as rl
 from regretlab import _jit
 from regretlab.game import boundary
 
-from identical import arrays, assert_identical
+from identical import arrays, assert_identical, spy_kernel_choice
 
 pytestmark = pytest.mark.nojit
 
@@ -22,16 +22,8 @@ pytestmark = pytest.mark.nojit
 def picked(monkeypatch):
     """The pinned flag of every kernel the boundary picks, with the pinned loop's least number of
     trial-rounds lifted (these games are short so that they run in the interpreter too)."""
-    out = []
     monkeypatch.setattr(boundary, "PIN_MIN_ROUNDS", 1)
-    real = boundary.kernel_for
-
-    def spy(*specs, sparse=False, batch=False, pinned=False):
-        out.append(pinned)
-        return real(*specs, sparse=sparse, batch=batch, pinned=pinned)
-
-    monkeypatch.setattr(boundary, "kernel_for", spy)
-    return out
+    return spy_kernel_choice(monkeypatch, "pinned")
 
 
 def _unpinned(fn):
