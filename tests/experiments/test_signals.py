@@ -9,7 +9,8 @@ import time
 import psutil
 import pytest
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+pytestmark = [pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals"),
+              pytest.mark.usefixtures("sigint_default")]  # conftest.py
 
 # two quick tasks (d = 1) and two long ones (d = 4000: about 20 s each at T = 1e6)
 SPEC = ('name = "sig"\nT = 1000000\nseeds = 1\ncheckpoints = 20\n[learners.o]\ntype = "OGD"\n'

@@ -17,6 +17,8 @@ from regretlab.game import boundary
 
 from identical import arrays, assert_identical
 
+pytestmark = pytest.mark.usefixtures("sigint_default")  # conftest.py
+
 CHILD = textwrap.dedent("""
     import sys
     import regretlab as rl
