@@ -18,9 +18,11 @@ compiled function, a ``NamedTuple`` spec and register it (see
 from __future__ import annotations
 
 import numba
+import numpy as np
 from numba.extending import overload
 
 from ._jit import JIT_OPTIONS
+from ._jit import njit as _jit_njit
 
 _LEARNER_STEP = {}
 _STREAM_ROUND = {}
@@ -594,19 +596,49 @@ def sync(spec, a, C, k, X, H, V, IDX, m):
 # out by rec_soa and rec_aos, and calls each recorder's batch form, or its per-trial function trial by
 # trial on transposed views when it has none.
 
+@_jit_njit
+def trials_last(A):
+    """A new C array of A (n, ...) with the trial index moved last: (d, n) or (a, d, n)."""
+    n = A.shape[0]
+    if A.ndim == 2:
+        out = np.empty((A.shape[1], n))
+        for k in range(n):
+            for i in range(A.shape[1]):
+                out[i, k] = A[k, i]
+        return out
+    out = np.empty((A.shape[1], A.shape[2], n))
+    for k in range(n):
+        for j in range(A.shape[1]):
+            for i in range(A.shape[2]):
+                out[j, i, k] = A[k, j, i]
+    return out
+
+
+@_jit_njit
+def trials_first(B, A):
+    """Copy B (trials last, from :func:`trials_last`) back into A (trials first)."""
+    n = A.shape[0]
+    if A.ndim == 2:
+        for k in range(n):
+            for i in range(A.shape[1]):
+                A[k, i] = B[i, k]
+        return
+    for k in range(n):
+        for j in range(A.shape[1]):
+            for i in range(A.shape[2]):
+                A[k, j, i] = B[j, i, k]
+
+
 def rec_soa(recs, RA, RC):
     """The recorders' accumulators and coordinate rows with the trial index last (copies)."""
-    import numpy as np
-
-    return (tuple(np.ascontiguousarray(a.T) for a in RA), tuple(np.ascontiguousarray(c.transpose((1, 2, 0)))
-                                                                 for c in RC))
+    return tuple(trials_last(a) for a in RA), tuple(trials_last(c) for c in RC)
 
 
 def rec_aos(recs, RA, RC, RAT, RCT):
     """Copy the batch loop's rows back into the game's arrays."""
     for j in range(len(recs)):
-        RA[j][:] = RAT[j].T
-        RC[j][:] = RCT[j].transpose((2, 0, 1))
+        trials_first(RAT[j], RA[j])
+        trials_first(RCT[j], RC[j])
 
 
 def _trialwise(fn, spec, A, C, t, X, args):
@@ -795,21 +827,19 @@ def _sync_all_typed(recs, accs, RC, k, X, H, V, IDX, m):
 
 # --- the batch loop's walkers ---------------------------------------------------------------
 
-@overload(rec_soa, jit_options=_INLINED, inline="always")
+@overload(rec_soa, jit_options=_INLINED)
 def _rec_soa_typed(recs, RA, RC):
     n = len(recs.types)
-    a = _tuple_src(f"np.ascontiguousarray(RA[{j}].T)" for j in range(n))
-    c = _tuple_src(f"np.ascontiguousarray(RC[{j}].transpose((1, 2, 0)))" for j in range(n))
-    import numpy as np
-
-    return _generated("rec_soa", ("recs", "RA", "RC"), [f"return ({a}, {c})"], {"np": np})
+    a = _tuple_src(f"last(RA[{j}])" for j in range(n))
+    c = _tuple_src(f"last(RC[{j}])" for j in range(n))
+    return _generated("rec_soa", ("recs", "RA", "RC"), [f"return ({a}, {c})"], {"last": trials_last})
 
 
-@overload(rec_aos, jit_options=_INLINED, inline="always")
+@overload(rec_aos, jit_options=_INLINED)
 def _rec_aos_typed(recs, RA, RC, RAT, RCT):
     body = [line for j in range(len(recs.types))
-            for line in (f"RA[{j}][:] = RAT[{j}].T", f"RC[{j}][:] = RCT[{j}].transpose((2, 0, 1))")]
-    return _generated("rec_aos", ("recs", "RA", "RC", "RAT", "RCT"), body + ["return None"])
+            for line in (f"first(RAT[{j}], RA[{j}])", f"first(RCT[{j}], RC[{j}])")]
+    return _generated("rec_aos", ("recs", "RA", "RC", "RAT", "RCT"), body + ["return None"], {"first": trials_first})
 
 
 def _batch_walker(recs, name, args, batch_what, what, keep, trial_args, types):

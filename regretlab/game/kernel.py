@@ -31,7 +31,7 @@ from .._jit import JIT_OPTIONS, borrow, inline, njit, pin, unpin
 from .._registry import after_step_all, after_step_batch_all, after_step_touched_all, learner_batch, learner_refresh, learner_step, \
     learner_touch, load_all, observe_all, observe_batch_all, observe_touched_all, project, project_batch, \
     project_touched, rec_aos, rec_soa, snapshot_all, snapshot_batch_all, store_all, stream_batch, stream_round, \
-    stream_touch, sync_all
+    stream_touch, sync_all, trials_first, trials_last
 
 ERR_LOSS, ERR_GRAD, ERR_ITERATE, ERR_GRAD2, ERR_TOUCHED = 1, 2, 3, 4, 5
 ERR_CAUSE = {ERR_LOSS: "the loss f_t(theta_t)", ERR_GRAD: "the gradient", ERR_ITERATE: "the iterate theta_t",
@@ -329,15 +329,15 @@ def _put_back(st, X, G, H, V, S, Z, SUFF, owners):
 
     ``owners``: the arrays the loop reads only through borrowed views.  Numba frees an array
     after its last use, and a borrowed view does not count: passing them to this call (compiled
-    on its own, so that the argument is not optimised away), at every exit, keeps them alive
+    on its own, so that the argument is not optimised away), at the exit, keeps them alive
     until then."""
-    st.theta[:] = X.T
-    st.grad[:] = G.T
-    st.inv_step[:] = H.T
-    st.vhat[:] = V.T
-    st.slots[:] = S.transpose((2, 0, 1))
-    st.scalars[:] = Z.T
-    st.suff[:] = SUFF.T
+    trials_first(X, st.theta)
+    trials_first(G, st.grad)
+    trials_first(H, st.inv_step)
+    trials_first(V, st.vhat)
+    trials_first(S, st.slots)
+    trials_first(Z, st.scalars)
+    trials_first(SUFF, st.suff)
 
 
 def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec, ck, c0, c1, t0, err):
@@ -358,14 +358,14 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
     """
     n = st.theta.shape[0]
     d = st.theta.shape[1]
-    X = np.ascontiguousarray(st.theta.T)
-    G = np.ascontiguousarray(st.grad.T)
-    H = np.ascontiguousarray(st.inv_step.T)
-    V = np.ascontiguousarray(st.vhat.T)
-    S = np.ascontiguousarray(st.slots.transpose((1, 2, 0)))
-    Z = np.ascontiguousarray(st.scalars.T)
-    SUFF = np.ascontiguousarray(st.suff.T)
-    PT = np.ascontiguousarray(P.T)
+    X = trials_last(st.theta)
+    G = trials_last(st.grad)
+    H = trials_last(st.inv_step)
+    V = trials_last(st.vhat)
+    S = trials_last(st.slots)
+    Z = trials_last(st.scalars)
+    SUFF = trials_last(st.suff)
+    PT = trials_last(P)
     RA, RC = rec_soa(recs, st.acc, st.coords)
     RL = np.zeros(n)  # the round's loss of each trial
     G2 = np.zeros(n)
@@ -376,6 +376,7 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
     FIELDS, LOSS = borrow((rec.fields, st.loss))
     lspec, sspec, dspec, PTb = borrow((lspec, sspec, dspec, PT))
     t = t0
+    stop = False
     for c in range(c0, c1):
         t_end = ck[c]
         while t <= t_end:
@@ -391,9 +392,8 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
             for k in range(n):
                 bad |= not (math.isfinite(RL[k]) & math.isfinite(G2[k]))
             if bad and _first_failure(err, RL, G, X, t):
-                rec_aos(recs, st.acc, st.coords, RA, RC)
-                _put_back(st, X, G, H, V, S, Z, SUFF, (PT, W))
-                return t
+                stop = True
+                break
             for k in range(n):
                 LOSS[k] += RL[k]
             observe_batch_all(recs, RAb, RCb, t, Xb, Gb, Wb)
@@ -410,12 +410,13 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
                                 err[3] = i
                                 break
                         break
-                rec_aos(recs, st.acc, st.coords, RA, RC)
-                _put_back(st, X, G, H, V, S, Z, SUFF, (PT, W))
-                return t
+                stop = True
+                break
             after_step_batch_all(recs, RAb, RCb, t, Xb, Hb, Vb, OUTb, Wb)
             project_batch(dspec, Xb, Hb, weighted)
             t += 1
+        if stop:
+            break
         for k in range(n):
             rec.loss[k, c] = LOSS[k]
             for j in range(SUFF.shape[0]):
