@@ -167,7 +167,8 @@ rl.register_recorder(_SumX, fields=("sum_x", "sum_after"), n_acc=2, coords=("gx"
 def test_a_recorder_without_batch_forms_runs_trial_by_trial_in_the_batch(kernels):
     stream = rl.streams.periodic_linear(2.0, 1.0, 3, domain=rl.Box(-1.0, 1.0, d=2))
     learners = [rl.Adam(alpha=a, beta1=0.5, beta2=0.9) for a in (0.3, 0.05, 0.7)]
-    record = rl.recorders.BOUNDS + (_SumX(),)
+    # beside two recorders with batch forms (one reading the learner's per-trial outputs)
+    record = (rl.recorders.GradientNorms(), rl.recorders.StepSizeGrowth(), _SumX())
     together = rl.play_many(learners, stream, T=120, record=record)
     assert kernels == [True]
     for L, run in zip(learners, together):
