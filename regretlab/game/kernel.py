@@ -345,7 +345,7 @@ def _play_batch_kernel_py(lspec, sspec, dspec, weighted, recs, P, seeds, st, rec
     whose learner, stream and domain have batch forms (``regretlab._registry.batch_support``).
 
     The state is copied to arrays with the trial index last (structure of arrays: X[i, k]) on
-    entry and back on every exit.  Per round the stream's, the learner's, the domain's and the
+    entry and back at its one exit.  Per round the stream's, the learner's, the domain's and the
     recorders' batch forms play all trials at once, so that the trials' independent chains of
     divisions and square roots overlap and vectorise, and the per-round scalars (the stream's
     round of a deterministic stream, sqrt(t)) are computed once.  The finiteness checks are one
