@@ -50,23 +50,21 @@ if os.environ.get("COMPILE_LOG_DIR") and __name__ != "__main__":
 
 
 def summary(folder, top=15):
-    rows = [json.loads(line) for f in glob.glob(os.path.join(folder, "*.jsonl")) for line in open(f)]
+    """Markdown tables of a log folder: compile seconds per compiled function and per test file."""
+    per_process = {os.path.basename(f): [json.loads(line) for line in open(f)]
+                   for f in glob.glob(os.path.join(folder, "*.jsonl"))}
+    rows = [r for rs in per_process.values() for r in rs]
     if not rows:
         return f"no compiles logged in {folder}"
-    per_process = collections.Counter()
-    for f in glob.glob(os.path.join(folder, "*.jsonl")):
-        per_process[os.path.basename(f)] = sum(json.loads(line)["s"] for line in open(f))
+    busy = sorted((sum(r["s"] for r in rs) for rs in per_process.values() if rs), reverse=True)
     out = [f"{len(rows)} top-level compiles, {sum(r['s'] for r in rows):.1f} s in all; per process: "
-           + ", ".join(f"{s:.1f} s" for s in sorted(per_process.values(), reverse=True) if s > 0), "",
-           "| function | compiles | seconds |", "|---|---:|---:|"]
-    for key, label in (("fn", "function"), ("file", "test file")):
+           + ", ".join(f"{s:.1f} s" for s in busy)]
+    for label, key in (("function", lambda r: r["fn"]), ("test file", lambda r: r["test"].split("::")[0])):
         secs, n = collections.Counter(), collections.Counter()
         for r in rows:
-            k = r["test"].split("::")[0] if key == "file" else r[key]
-            secs[k] += r["s"]
-            n[k] += 1
-        if key == "file":
-            out += ["", "| test file | compiles | seconds |", "|---|---:|---:|"]
+            secs[key(r)] += r["s"]
+            n[key(r)] += 1
+        out += ["", f"| {label} | compiles | seconds |", "|---|---:|---:|"]
         out += [f"| {k} | {n[k]} | {s:.1f} |" for k, s in secs.most_common(top)]
     return "\n".join(out)
 

@@ -21,8 +21,7 @@ import numba
 import numpy as np
 from numba.extending import overload
 
-from ._jit import JIT_OPTIONS
-from ._jit import njit as _jit_njit
+from ._jit import JIT_OPTIONS, njit
 
 _LEARNER_STEP = {}
 _STREAM_ROUND = {}
@@ -596,17 +595,17 @@ def sync(spec, a, C, k, X, H, V, IDX, m):
 # out by rec_soa and rec_aos, and calls each recorder's batch form, or its per-trial function trial by
 # trial on transposed views when it has none.
 
-@_jit_njit
+@njit
 def trials_last(A):
     """A new C array of A (n, ...) with the trial index moved last: (d, n) or (a, d, n)."""
     n = A.shape[0]
     if A.ndim == 2:
-        out = np.empty((A.shape[1], n))
+        out = np.empty((A.shape[1], n), A.dtype)
         for k in range(n):
             for i in range(A.shape[1]):
                 out[i, k] = A[k, i]
         return out
-    out = np.empty((A.shape[1], A.shape[2], n))
+    out = np.empty((A.shape[1], A.shape[2], n), A.dtype)
     for k in range(n):
         for j in range(A.shape[1]):
             for i in range(A.shape[2]):
@@ -614,7 +613,7 @@ def trials_last(A):
     return out
 
 
-@_jit_njit
+@njit
 def trials_first(B, A):
     """Copy B (trials last, from :func:`trials_last`) back into A (trials first)."""
     n = A.shape[0]
