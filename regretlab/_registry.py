@@ -248,7 +248,7 @@ def sparse_support(lspec, sspec, dspec, recs, weighted):
                    "beta1 = 0 keep them)")
     if weighted:
         why.append("the projection is weighted")
-    if type(dspec) not in _PROJECT_TOUCHED:
+    if type(dspec) not in _PROJECT_TOUCHED or not getattr(dspec, "coordinatewise", True):
         why.append("the domain's projection is not coordinatewise")
     for r in recs:
         info = _RECORDERS.get(type(r))

@@ -2,13 +2,15 @@
 
 Each domain class holds
 - its projection inside the compiled loop (Euclidean, and weighted as in AMSGrad, THEORY.md
-  section 5): a NamedTuple spec registered with :func:`~regretlab.register_domain`;
+  section 5), through :meth:`~Domain._spec`: the three share one spec type (:class:`_Dom`, registered
+  with :func:`~regretlab.register_domain`) whose ``kind`` field picks the set at run time, so one
+  compiled kernel serves all three;
 - its l2 and l_inf diameters (the D and D_inf of the bounds);
 - the closed forms the comparators need, in NumPy: :meth:`~Domain.min_linear` (the linear
   minimisation oracle), :meth:`~Domain.nearest` (batched Euclidean projection),
   :meth:`~Domain.support` and :meth:`~Domain.frank_wolfe_gap` (optimality certificates);
-- and :meth:`~Domain._support_data`, the same set as the streams' compiled per-round minima see it
-  (one record type for every domain, so a stream compiles once whatever its domain).
+- and :meth:`~Domain._support_data`, the same record as the streams' compiled per-round minima see it
+  (so a stream compiles once whatever its domain).
 
 A domain registered from outside the package (a :class:`Domain` subclass whose ``_spec`` is
 registered with its projection) is played by the compiled loop; each comparator, certificate or
@@ -24,18 +26,51 @@ from typing import NamedTuple
 import numpy as np
 
 from . import _validate as V
-from ._jit import njit
+from ._jit import inline, njit
 from ._registry import register_domain
 
 
 class _Dom(NamedTuple):
-    """A domain as the streams' compiled per-round minima see it (:meth:`Domain._support_data`)."""
+    """Box, Ball and Unconstrained as the compiled loop sees them: one record type for the three, so that
+    a game compiles once whatever its domain and the kind is a runtime field (its branch is outside the
+    arithmetic of a round; issue 13: the domain kind had multiplied the kernel's specialisations).
+    The streams' compiled per-round minima read the same record (:meth:`Domain._support_data`)."""
 
     kind: int  # 0 box, 1 ball, 2 unconstrained
-    lo: np.ndarray
+    lo: np.ndarray  # box bounds (zeros otherwise)
     hi: np.ndarray
-    center: np.ndarray
-    radius: float
+    center: np.ndarray  # ball centre (zeros otherwise)
+    radius: float  # ball radius (0 otherwise)
+    accept2: float  # ball: squared radius accepted as feasible, r plus the rounding of c + r u (see Ball)
+
+    @property
+    def coordinatewise(self):
+        """Whether the projection acts on each coordinate alone (box, unconstrained): sparse rounds need it."""
+        return self.kind != 1
+
+
+def _dom_project(spec, X, k, W, weighted):
+    if spec.kind == 0:
+        _box_project(spec, X, k)
+    elif spec.kind == 1:
+        _ball_project(spec, X, k, W, weighted)
+
+
+def _dom_project_touched(spec, X, k, IDX, m):
+    # for the coordinatewise kinds only (sparse_support); a ball would need its whole projection
+    if spec.kind == 0:
+        _box_project_touched(spec, X, k, IDX, m)
+
+
+def _dom_project_batch(spec, X, W, weighted):
+    if spec.kind == 0:
+        _box_project_batch(spec, X)
+    elif spec.kind == 1:
+        # trial by trial, on the transposed views: the same arithmetic as the trials-outer loop
+        XT = X.T
+        WT = W.T
+        for k in range(X.shape[1]):
+            _ball_project(spec, XT, k, WT, weighted)
 
 
 class Domain:
@@ -95,12 +130,8 @@ class Domain:
 
 # ---------------------------------------------------------------- Box
 
-class _BoxSpec(NamedTuple):
-    lo: np.ndarray
-    hi: np.ndarray
-
-
-def _box_project(spec, X, k, W, weighted):
+@inline
+def _box_project(spec, X, k):
     # Box: the weighted projection with positive diagonal weights is clipping too.
     for i in range(X.shape[1]):
         x = X[k, i]
@@ -110,6 +141,7 @@ def _box_project(spec, X, k, W, weighted):
             X[k, i] = spec.hi[i]
 
 
+@inline
 def _box_project_touched(spec, X, k, IDX, m):
     for j in range(m):
         i = IDX[k, j]
@@ -120,7 +152,8 @@ def _box_project_touched(spec, X, k, IDX, m):
             X[k, i] = spec.hi[i]
 
 
-def _box_project_batch(spec, X, W, weighted):
+@inline
+def _box_project_batch(spec, X):
     for i in range(X.shape[0]):
         lo = spec.lo[i]
         hi = spec.hi[i]
@@ -129,7 +162,6 @@ def _box_project_batch(spec, X, W, weighted):
             X[i, k] = lo if x < lo else (hi if x > hi else x)
 
 
-register_domain(_BoxSpec, _box_project, project_touched=_box_project_touched, batch=_box_project_batch)
 
 
 class Box(Domain):
@@ -197,7 +229,7 @@ class Box(Domain):
         return np.clip(np.asarray(y, dtype=float), self.lo, self.hi)
 
     def _spec(self):
-        return _BoxSpec(np.array(self.lo), np.array(self.hi))
+        return _Dom(0, np.array(self.lo), np.array(self.hi), np.zeros(self.d), 0.0, 0.0)
 
     def min_linear(self, S):
         """theta_i = lo_i if S_i > 0, hi_i if S_i < 0 (the point of [lo_i, hi_i] nearest 0 if S_i = 0);
@@ -231,7 +263,7 @@ class Box(Domain):
         return float(np.linalg.norm(far, axis=1).max()), float(far.max())
 
     def _support_data(self):
-        return _Dom(0, np.array(self.lo), np.array(self.hi), np.zeros(self.d), 0.0)
+        return self._spec()
 
 
 # ---------------------------------------------------------------- Ball
@@ -239,12 +271,7 @@ class Box(Domain):
 _SPHERE_TOL = 1.0 + 8.0 * 2.220446049250313e-16
 
 
-class _BallSpec(NamedTuple):
-    center: np.ndarray
-    radius: float
-    accept2: float  # squared radius accepted as feasible: r plus the rounding of c + r u (see Ball)
-
-
+@inline
 def _ball_project(spec, X, k, W, weighted):
     d = X.shape[1]
     r = spec.radius
@@ -296,7 +323,6 @@ def _ball_project(spec, X, k, W, weighted):
         X[k, i] = c[i] + (X[k, i] - c[i]) * scale
 
 
-register_domain(_BallSpec, _ball_project)
 
 
 class Ball(Domain):
@@ -363,7 +389,8 @@ class Ball(Domain):
         return self.center + z * (self.radius / np.sqrt(n2))
 
     def _spec(self):
-        return _BallSpec(np.array(self.center), float(self.radius), float(self._accept2))
+        return _Dom(1, np.zeros(self.d), np.zeros(self.d), np.array(self.center), float(self.radius),
+                    float(self._accept2))
 
     def min_linear(self, S):
         """theta = c - r S/||S|| (c where S = 0); value <S, c> - r ||S||."""
@@ -396,28 +423,12 @@ class Ball(Domain):
         return float((n + self.radius).max()), float((np.abs(Z - self.center).max(axis=1) + self.radius).max())
 
     def _support_data(self):
-        return _Dom(1, np.zeros(self.d), np.zeros(self.d), np.array(self.center), float(self.radius))
+        return self._spec()
 
 
 # ---------------------------------------------------------------- Unconstrained
 
-class _FreeSpec(NamedTuple):
-    d: int
-
-
-def _free_project(spec, X, k, W, weighted):
-    return
-
-
-def _free_project_touched(spec, X, k, IDX, m):
-    return
-
-
-def _free_project_batch(spec, X, W, weighted):
-    return
-
-
-register_domain(_FreeSpec, _free_project, project_touched=_free_project_touched, batch=_free_project_batch)
+register_domain(_Dom, _dom_project, project_touched=_dom_project_touched, batch=_dom_project_batch)
 
 
 class Unconstrained(Domain):
@@ -445,7 +456,7 @@ class Unconstrained(Domain):
         return np.array(y, dtype=float)
 
     def _spec(self):
-        return _FreeSpec(self.d)
+        return _Dom(2, np.zeros(self.d), np.zeros(self.d), np.zeros(self.d), 0.0, 0.0)
 
     def min_linear(self, S):
         """0 at theta = 0 where S = 0, else -inf (no minimiser: theta is NaN)."""
@@ -465,7 +476,7 @@ class Unconstrained(Domain):
         return np.where(np.all(g == 0, axis=-1), 0.0, np.inf)
 
     def _support_data(self):
-        return _Dom(2, np.zeros(self.d), np.zeros(self.d), np.zeros(self.d), 0.0)
+        return self._spec()
 
 
 # ------------------------------------------------------------------ linear minimisation
