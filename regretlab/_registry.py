@@ -628,6 +628,15 @@ def trials_first(B, A):
                 A[k, j, i] = B[j, i, k]
 
 
+@njit
+def trials_first_view(C):
+    """The view of C (slots, d, n), kept with the trials last, indexed as the per-trial functions index
+    it: C[k, slot, i] (``np.transpose(C, (2, 0, 1))``).  Built from the strides: Numba's transpose with
+    an axes tuple compiles a shape-error message, 2.8 s the first time in a process (measured, issue 13)."""
+    s = C.strides
+    return np.lib.stride_tricks.as_strided(C, shape=(C.shape[2], C.shape[0], C.shape[1]), strides=(s[2], s[0], s[1]))
+
+
 def rec_soa(recs, RA, RC):
     """The recorders' accumulators and coordinate rows with the trial index last (copies)."""
     return tuple(trials_last(a) for a in RA), tuple(trials_last(c) for c in RC)
@@ -642,7 +651,7 @@ def rec_aos(recs, RA, RC, RAT, RCT):
 
 def _trialwise(fn, spec, A, C, t, X, args):
     for k in range(X.shape[1]):
-        a = fn(spec, tuple(float(x) for x in A[:, k]), C.transpose((2, 0, 1)), k, t, X.T, *args(k))
+        a = fn(spec, tuple(float(x) for x in A[:, k]), trials_first_view(C), k, t, X.T, *args(k))
         for i, x in enumerate(a):
             A[i, k] = x
 
@@ -668,7 +677,7 @@ def after_step_batch_all(recs, RA, RC, t, X, H, V, OUT, W):
 def snapshot_batch_all(recs, RA, RC, X, V, FIELDS, c):
     for j, r in enumerate(recs):
         for k in range(X.shape[1]):
-            snapshot(r, tuple(float(x) for x in RA[j][:, k]), RC[j].transpose((2, 0, 1)), k, X.T, V.T, FIELDS[j], c)
+            snapshot(r, tuple(float(x) for x in RA[j][:, k]), trials_first_view(RC[j]), k, X.T, V.T, FIELDS[j], c)
 
 
 # The engine walks the tuple of recorders with these (the functions above are their interpreter
@@ -856,8 +865,9 @@ def _batch_walker(recs, name, args, batch_what, what, keep, trial_args, types):
             body.append(f"f{j}(" + ", ".join(f"{a}[{j}]" if a in ("recs", "RA", "RC") else a for a in args) + ")")
         elif getattr(info, what) is not keep:
             fns[f"f{j}"] = _dispatcher(getattr(info, what))  # a call per trial: user recorders without batch forms
+            fns["first_view"] = trials_first_view
             m = info.n_acc
-            body += [f"C{j} = RC[{j}].transpose((2, 0, 1))",
+            body += [f"C{j} = first_view(RC[{j}])",
                      "for k in range(X.shape[1]):",
                      f"    a = f{j}(recs[{j}], {_tuple_src(f'RA[{j}][{i}, k]' for i in range(m))}, C{j}, k, t, X.T, "
                      f"{trial_args})"]
@@ -884,7 +894,8 @@ def _snapshot_batch_all_typed(recs, RA, RC, X, V, FIELDS, c):
     for j, r in enumerate(recs.types):
         info = _rec_info(r)
         fns[f"f{j}"] = _dispatcher(info.snapshot)  # at checkpoints only: a call
-        body += [f"C{j} = RC[{j}].transpose((2, 0, 1))",
+        fns["first_view"] = trials_first_view
+        body += [f"C{j} = first_view(RC[{j}])",
                  "for k in range(X.shape[1]):",
                  f"    f{j}(recs[{j}], {_tuple_src(f'RA[{j}][{i}, k]' for i in range(info.n_acc))}, C{j}, k, X.T, V.T, "
                  f"FIELDS[{j}], c)"]
