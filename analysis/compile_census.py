@@ -2,7 +2,8 @@
 
 Numba compiles the game's kernel once per combination of argument *types*: the learner's spec
 (one class per learner; its modes are runtime fields since issue 13), the stream's spec, the
-domain's projection spec and the tuple of recorders.  Every combination costs a full compile
+domain's projection spec (one type for Box, Ball and Unconstrained since issue 13: their kind is a
+runtime field) and the tuple of recorders.  Every combination costs a full compile
 (seconds), so their number decides the cold-cache time of the test suite and of ``regretlab
 verify``.  This script counts them from a Numba cache folder (each cached specialisation is one
 entry of a ``*.nbi`` index) and tabulates the kernel's by learner mode, stream, domain and
