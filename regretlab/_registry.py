@@ -164,7 +164,9 @@ def register_domain(spec_cls, project_fn, *, project_touched=None, batch=None):
 
     ``project_touched(spec, X, k, IDX, m)``, optional, for a coordinatewise projection only:
     the Euclidean projection of X[k] when only the coordinates IDX[k, :m] may have left the set
-    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.
+    (the others are fixed points of the projection), in O(m).  Sparse rounds need it.  A spec type that
+    serves several sets (as regretlab's one type for Box, Ball and Unconstrained does) says per
+    instance, with a ``coordinatewise`` property, whether this one's projection is coordinatewise.
 
     ``batch(spec, X, W, weighted)``, optional, projects every trial's iterate at once, on arrays
     with the trial index last (X[i, k], W[i, k]), bit for bit as ``project_fn`` (see ``batch`` in
@@ -854,7 +856,7 @@ def _batch_walker(recs, name, args, batch_what, what, keep, trial_args, types):
     """Source for ``name(*args)``: each recorder's ``batch_what`` function with its own rows, or, for a
     recorder without one, its per-trial ``what`` function trial by trial on views with the trial
     index first (``trial_args``: the per-trial function's arguments after ``k, t, X``)."""
-    fns, body = {}, []
+    fns, body = {"first_view": trials_first_view}, []
     for j, r in enumerate(recs.types):
         info = _rec_info(r)
         fn = getattr(info, batch_what)
@@ -865,7 +867,6 @@ def _batch_walker(recs, name, args, batch_what, what, keep, trial_args, types):
             body.append(f"f{j}(" + ", ".join(f"{a}[{j}]" if a in ("recs", "RA", "RC") else a for a in args) + ")")
         elif getattr(info, what) is not keep:
             fns[f"f{j}"] = _dispatcher(getattr(info, what))  # a call per trial: user recorders without batch forms
-            fns["first_view"] = trials_first_view
             m = info.n_acc
             body += [f"C{j} = first_view(RC[{j}])",
                      "for k in range(X.shape[1]):",
@@ -890,11 +891,10 @@ def _after_step_batch_all_typed(recs, RA, RC, t, X, H, V, OUT, W):
 
 @overload(snapshot_batch_all, jit_options=_INLINED, inline="always")
 def _snapshot_batch_all_typed(recs, RA, RC, X, V, FIELDS, c):
-    fns, body = {}, []
+    fns, body = {"first_view": trials_first_view}, []
     for j, r in enumerate(recs.types):
         info = _rec_info(r)
         fns[f"f{j}"] = _dispatcher(info.snapshot)  # at checkpoints only: a call
-        fns["first_view"] = trials_first_view
         body += [f"C{j} = first_view(RC[{j}])",
                  "for k in range(X.shape[1]):",
                  f"    f{j}(recs[{j}], {_tuple_src(f'RA[{j}][{i}, k]' for i in range(info.n_acc))}, C{j}, k, X.T, V.T, "

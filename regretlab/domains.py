@@ -123,7 +123,10 @@ class Domain:
         raise self._no("farthest", "the gradient bounds of quadratic losses")
 
     def _support_data(self):
-        """This set as the streams' compiled per-round minima see it (a :class:`_Dom`)."""
+        """This set as the streams' compiled per-round minima see it: its spec, for Box, Ball and Unconstrained."""
+        spec = self._spec()
+        if isinstance(spec, _Dom):
+            return spec
         raise ValueError(f"the domain {self!r} cannot be used with this stream: its compiled per-round minima "
                          f"(dynamic regret) know Box, Ball and Unconstrained only")
 
@@ -160,8 +163,6 @@ def _box_project_batch(spec, X):
         for k in range(X.shape[1]):
             x = X[i, k]
             X[i, k] = lo if x < lo else (hi if x > hi else x)
-
-
 
 
 class Box(Domain):
@@ -262,9 +263,6 @@ class Box(Domain):
             return float(np.linalg.norm(far)), float(np.max(far))
         return float(np.linalg.norm(far, axis=1).max()), float(far.max())
 
-    def _support_data(self):
-        return self._spec()
-
 
 # ---------------------------------------------------------------- Ball
 
@@ -321,8 +319,6 @@ def _ball_project(spec, X, k, W, weighted):
     scale = r / np.sqrt(nrm2)
     for i in range(d):
         X[k, i] = c[i] + (X[k, i] - c[i]) * scale
-
-
 
 
 class Ball(Domain):
@@ -422,9 +418,6 @@ class Ball(Domain):
         n = np.linalg.norm(Z - self.center, axis=1)
         return float((n + self.radius).max()), float((np.abs(Z - self.center).max(axis=1) + self.radius).max())
 
-    def _support_data(self):
-        return self._spec()
-
 
 # ---------------------------------------------------------------- Unconstrained
 
@@ -474,9 +467,6 @@ class Unconstrained(Domain):
     def frank_wolfe_gap(self, g, x):
         """0 where g = 0, else +inf (the gap is infinite on an unbounded set)."""
         return np.where(np.all(g == 0, axis=-1), 0.0, np.inf)
-
-    def _support_data(self):
-        return self._spec()
 
 
 # ------------------------------------------------------------------ linear minimisation
