@@ -57,6 +57,9 @@ class Runs:
     """
 
     _squeeze = False
+    #: records and state copies at rounds a continued game stopped at (game.boundary.Anchors): where a
+    #: replay locating a first violating round starts instead of round 1; None when not kept
+    _anchors = None
 
     @classmethod
     def _from_kernel(cls, learner, stream, T, seeds, ck, x0, LOSS, records, SUFF, THETA, game, keep_game=True,
@@ -266,6 +269,7 @@ class Runs:
         r._records = {k: v[i:i + 1] for k, v in self._records.items()}
         r._final = {k: v[i:i + 1] for k, v in self._final.items()}
         r._game = None if self._game is None else self._game.select([i])
+        r._anchors = None if self._anchors is None else self._anchors.select([i])
         return r
 
     def __iter__(self):

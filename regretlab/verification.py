@@ -211,6 +211,87 @@ _STEP = 4096  # rounds between the records of the sparse pass
 _SEGMENT = 2 ** 20  # rounds per segment of the sparse pass (one state copy each)
 
 
+def _uncovered(a_t, a_L, a_R, ts, L, R, GD):
+    """The stretches of rounds strictly between consecutive recorded rounds a_t < ts[0] < ts[1] < ...
+    that no certificate covers, in order, as (lo, hi) pairs.
+
+    Between recorded rounds a < b, the rounds t <= a + (L_a - R_a)/GD and t >= b - (L_a - R_b)/GD
+    cannot violate (R moves by at most G D per round and the bound stays above L_a), for every seed:
+    ``L``, ``R`` (n, m) at ``ts``; ``a_L``, ``a_R`` (n,) at a_t; None (no certificate) covers nothing."""
+    ts = np.asarray(ts, dtype=np.int64)
+    prev_t = np.concatenate([[a_t], ts[:-1]]).astype(np.int64)
+    lo, hi = prev_t + 1, ts - 1
+    if GD is not None and a_L is not None and L is not None and R is not None:
+        pL = np.concatenate([np.asarray(a_L, dtype=float)[:, None], L[:, :-1]], axis=1)
+        pR = np.concatenate([np.asarray(a_R, dtype=float)[:, None], R[:, :-1]], axis=1)
+        gap = (ts - prev_t).astype(float)
+        with np.errstate(invalid="ignore", over="ignore"):
+            fwd = np.floor((pL - pR) / GD)
+            back = np.floor((pL - R) / GD)
+        fwd = np.clip(np.min(np.where(np.isfinite(fwd), fwd, -1.0), axis=0), -1.0, gap).astype(np.int64)
+        back = np.clip(np.min(np.where(np.isfinite(back), back, -1.0), axis=0), -1.0, gap).astype(np.int64)
+        lo = np.maximum(lo, prev_t + fwd + 1)
+        hi = np.minimum(hi, ts - back - 1)
+    keep = np.flatnonzero(hi >= lo)
+    return [(int(lo[j]), int(hi[j])) for j in keep]
+
+
+class _Budget:
+    """Rounds (times seeds) a replay may still record one by one."""
+
+    def __init__(self, rounds):
+        self.left = rounds
+
+
+def _replay_span(scan, runs, idx, t0, t_end, prev, check_fn, needs_regret, GD, budget, t_c):
+    """Check rounds t0 .. t_end of a replay whose game is at most at round t0 (played on from there),
+    the rounds before t0 being checked or certified (``prev``: (round, L, R) of the last recorded round
+    before t0, or None when t0 = 1); t_c >= t_end violates.  Returns ('found', (round, how, reached,
+    seen)) as :func:`locate` does, or ('clean', prev) for the next span."""
+    from .game import Scan as _Scan
+
+    n = idx.size
+    while t0 <= t_end:
+        seg_end = min(t0 + _SEGMENT - 1, t_end)
+        saved = scan.game.copy()
+        ck = np.arange(t0 + _STEP - 1, seg_end, _STEP, dtype=np.int64)
+        ck = np.unique(np.concatenate([[t0] if prev is None else [], ck, [seg_end]])).astype(np.int64)
+        blk = scan.records(ck, needs_regret)
+        bad, L, R = check_fn(blk)
+        hit = int(np.argmax(bad.any(axis=0))) if bad.any() else None
+        last = ck.size if hit is None else hit + 1
+        certify = GD is not None and L is not None and R is not None
+        if prev is None:
+            a_t, a_L, a_R, first = int(ck[0]), (L[:, 0] if certify else None), (R[:, 0] if certify else None), 1
+        else:
+            (a_t, a_L, a_R), first = prev, 0
+        todo = _uncovered(a_t, a_L if certify else None, a_R, ck[first:last], L[:, first:last] if certify else None,
+                          R[:, first:last] if certify else None, GD) if last > first else []
+        if todo:
+            dense = _Scan(runs, idx, game=saved)
+            for lo, hi in todo:
+                dense.skip_to(lo)
+                for u in range(lo, hi + 1, _BLOCK):
+                    v = min(u + _BLOCK - 1, hi)
+                    left = budget.left // n
+                    if left <= 0:  # out of budget: what is checked so far brackets the first violation
+                        return "found", (None, "bracket", u, int(ck[hit]) if hit is not None else t_c)
+                    v = min(v, u + left - 1)
+                    budget.left -= (v - u + 1) * n
+                    blk_d = dense.block(v, needs_regret)
+                    bad_d = check_fn(blk_d)[0]
+                    if bad_d.any():
+                        return "found", (int(blk_d.t[int(np.argmax(bad_d.any(axis=0)))]), "every round", None, None)
+                    if v < min(u + _BLOCK - 1, hi):
+                        return "found", (None, "bracket", v + 1, int(ck[hit]) if hit is not None else t_c)
+        if hit is not None:
+            return "found", (int(ck[hit]), "every round", None, None)
+        j = last - 1
+        prev = (int(ck[j]), L[:, j] if certify else None, R[:, j] if certify else None)
+        t0 = seg_end + 1
+    return "clean", prev
+
+
 def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=True):
     """The first violating round of a claim whose violations at the checkpoints are ``mask``.
 
@@ -220,12 +301,18 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=Tru
     and the left side R (the regret).  ``GD`` bounds how much R can change in one round
     (|R(t+1) - R(t)| <= G D for convex losses).
 
-    The game is replayed from round 1 (one seed per distinct curve) in segments: a sparse
-    pass records every 4096th round; between two recorded rounds a < b, the rounds
-    t <= a + (L_a - R_a)/GD and t >= b - (L_a - R_b)/GD provably cannot violate (R moves by
-    at most G D per round and the bound stays above L_a), and the rest are replayed from a
-    copy of the state and checked round by round.  Every round up to the first violating
-    checkpoint is thus checked or certified: the round found is the first violating round.
+    The game is replayed (one seed per distinct curve) in segments: a sparse pass records every
+    4096th round; between two recorded rounds a < b, the rounds t <= a + (L_a - R_a)/GD and
+    t >= b - (L_a - R_b)/GD provably cannot violate (R moves by at most G D per round and the bound
+    stays above L_a), and the rest are replayed from a copy of the state and checked round by
+    round.  Every round up to the first violating checkpoint is thus checked or certified: the
+    round found is the first violating round.
+
+    Runs continued with anchors (``continue_runs(..., anchors=True)``, as :func:`verify` continues
+    them) carry the records of the rounds their game stopped at and copies of the state after
+    them.  Those rounds are checked first; the stretch between two of them that the certificate
+    covers whole is not replayed, and a stretch that it does not is replayed from the latest state
+    copy before it instead of from round 1, with the same checks: the round found is the same.
 
     ``needs_regret=False`` (a claim on the run's statistics only: the step size, the lemmas)
     replays without computing the comparator, which for solver-based loss families is the
@@ -240,66 +327,54 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=Tru
 
     t_c = _first_checkpoint(runs, mask)
     idx = _distinct_seeds(runs)
-    n = idx.size
-    scan = _Scan(runs, idx)
-    recorded = 0
-    prev = None  # (round, L, R) of the last recorded round, per seed
-    t0 = 1
-    while t0 <= t_c:
-        seg_end = min(t0 + _SEGMENT - 1, t_c)
-        saved = scan.game.copy()
-        ck = np.arange(t0 + _STEP - 1, seg_end, _STEP, dtype=np.int64)
-        ck = np.unique(np.concatenate([[t0] if prev is None else [], ck, [seg_end]])).astype(np.int64)
-        blk = scan.records(ck, needs_regret)
-        bad, L, R = check_fn(blk)
-        hit = int(np.argmax(bad.any(axis=0))) if bad.any() else None
-        last = ck.size if hit is None else hit + 1
-        # the stretches between recorded rounds that no certificate covers, in order
-        todo = []
+    left = _Budget(budget)
+    # the anchors before t_c (a violating anchor lowers t_c to it): spans (a_k, a_k+1] between them
+    ends, certs, anchors = [t_c], [None], None
+    if runs._anchors is not None:
+        anchors = runs._anchors.select(idx).before(t_c)
+    if anchors is not None and anchors.rounds.size:
+        a_runs = _anchor_runs(runs, idx, anchors, needs_regret)
+        bad, L, R = check_fn(a_runs)
+        m = anchors.rounds.size
+        if bad.any():
+            m = int(np.argmax(bad.any(axis=0)))
+            t_c = int(anchors.rounds[m])
         certify = GD is not None and L is not None and R is not None
-        if prev is None:
-            a_t, a_L, a_R = int(ck[0]), (L[:, 0] if certify else None), (R[:, 0] if certify else None)
-            first = 1
+        ends = [int(x) for x in anchors.rounds[:m]] + [t_c]
+        certs = [None] + [(ends[k], L[:, k] if certify else None, R[:, k] if certify else None) for k in range(m)]
+        if certify and m > 1:  # the spans between two anchors that the certificate covers whole
+            gaps = _uncovered(ends[0], L[:, 0], R[:, 0], anchors.rounds[1:m], L[:, 1:m], R[:, 1:m], GD)
+            open_ends = {int(anchors.rounds[np.searchsorted(anchors.rounds, hi, side="left")]) for _, hi in gaps}
         else:
-            (a_t, a_L, a_R), first = prev, 0
-        for j in range(first, last):
-            b_t = int(ck[j])
-            lo, hi = a_t + 1, b_t - 1  # the rounds strictly between
-            if hi >= lo and certify and a_L is not None:
-                with np.errstate(invalid="ignore"):
-                    fwd = np.floor((a_L - a_R) / GD)
-                    back = np.floor((a_L - R[:, j]) / GD)
-                fwd = int(np.nanmin(np.where(np.isfinite(fwd), fwd, -1)))
-                back = int(np.nanmin(np.where(np.isfinite(back), back, -1)))
-                lo = max(lo, a_t + fwd + 1)
-                hi = min(hi, b_t - back - 1)
-            if hi >= lo:
-                todo.append((lo, hi))
-            a_t = b_t
-            a_R = R[:, j] if certify else None
-            a_L = L[:, j] if certify else None
-        if todo:
-            dense = _Scan(runs, idx, game=saved)
-            for lo, hi in todo:
-                dense.skip_to(lo)
-                for u in range(lo, hi + 1, _BLOCK):
-                    v = min(u + _BLOCK - 1, hi)
-                    left = (budget - recorded) // n
-                    if left <= 0:  # out of budget: what is checked so far brackets the first violation
-                        return None, "bracket", u, int(ck[hit]) if hit is not None else t_c
-                    v = min(v, u + left - 1)
-                    recorded += (v - u + 1) * n
-                    blk_d = dense.block(v, needs_regret)
-                    bad_d = check_fn(blk_d)[0]
-                    if bad_d.any():
-                        return int(blk_d.t[int(np.argmax(bad_d.any(axis=0)))]), "every round", None, None
-                    if v < min(u + _BLOCK - 1, hi):
-                        return None, "bracket", v + 1, int(ck[hit]) if hit is not None else t_c
-        if hit is not None:
-            return int(ck[hit]), "every round", None, None
-        prev = (a_t, a_L, a_R)
-        t0 = seg_end + 1
+            open_ends = set(ends)
+    scan = _Scan(runs, idx)
+    start = 1
+    for k, (end, prev) in enumerate(zip(ends, certs)):
+        if k + 1 < len(ends) and k > 0 and end not in open_ends:
+            start = end + 1
+            continue
+        if k > 0 and scan.game.t < start:
+            at = anchors.state_after(scan.game.t - 1, start)
+            if at is not None:
+                scan = _Scan(runs, idx, game=at[1])
+        kind, out = _replay_span(scan, runs, idx, start, end, prev, check_fn, needs_regret, GD, left, t_c)
+        if kind == "found":
+            return out
+        start = end + 1
     return t_c, "every round", None, None
+
+
+def _anchor_runs(runs, idx, anchors, needs_regret):
+    """A Runs of the distinct seeds ``idx`` over the anchors' rounds (the state after the last one)."""
+    from .game import Scan as _Scan
+
+    rec = anchors.rec
+    last = anchors.rounds.size - 1
+    game = anchors.states[last] if last in anchors.states else _Scan(runs, idx).game
+    named = game.named(rec)
+    return type(runs)._from_kernel(runs.learner, runs.stream, int(anchors.rounds[-1]), runs._seeds[idx],
+                                   anchors.rounds, runs.x0, rec.loss, named, rec.suff, None, game, keep_game=False,
+                                   with_comparator=needs_regret)
 
 
 def _bound_check_fn(fn, spread):
@@ -657,10 +732,10 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
         if left is not None and left <= 0:
             stopped = "time"
             break
-        from .game import NonFiniteError
+        from .game import NonFiniteError, continue_runs
 
         try:
-            nxt = cur.extend(target, seconds=left)
+            nxt = continue_runs(cur, target, seconds=left, anchors=True)
         except NonFiniteError as exc:
             stopped = f"continuing the run failed: {exc}"
             break

@@ -465,12 +465,26 @@ class Game:
             f"{ERR_CAUSE[int(err[0])]} became non-finite{where} at round {rnd}, seed "
             f"{int(self.seeds_all[k])}, learner {L!r}, stream {stream!r}; no result was recorded")
 
-    def advance(self, ck, *, chunks=1, progress=None, T=None, deadline=None):
+    def nbytes(self):
+        """Bytes of this game's state arrays (what :meth:`copy` allocates)."""
+        arrays = [self.P, self.seeds_all]
+        stack = [self.st]
+        while stack:
+            a = stack.pop()
+            if isinstance(a, tuple):
+                stack.extend(a)
+            elif isinstance(a, np.ndarray):
+                arrays.append(a)
+        return int(sum(a.nbytes for a in arrays))
+
+    def advance(self, ck, *, chunks=1, progress=None, T=None, deadline=None, after_chunk=None):
         """Play up to round ck[-1], recording the checkpoints ``ck`` (increasing, all >= self.t).
 
         Returns the records of the checkpoints played.  With ``deadline`` (a
         ``time.perf_counter()`` value) it stops after the first chunk that ends past it
         and returns the records of the checkpoints reached so far (check ``self.t``).
+        ``after_chunk(b)`` is called after each chunk, whose last checkpoint is ``ck[b - 1]``, has
+        been played and its records checked (the game is then at round ``ck[b - 1] + 1``).
 
         The compiled loop is called for about :data:`CALL_SECONDS` at a time (stopping, where a
         chunk is longer, at rounds between its checkpoints whose records are dropped; a sparse game
@@ -543,6 +557,8 @@ class Game:
                         progress(self.t - 1, T)
                 _check_records(rec, names, a, b, ck, self.seeds_all, learners, n_seeds, stream)
                 done = b
+                if after_chunk is not None:
+                    after_chunk(b)
                 if progress is not None:
                     progress(int(ck[b - 1]), T)
                 if deadline is not None and time.perf_counter() > deadline and b < nc:
@@ -594,7 +610,88 @@ def _select(rec, cols):
                    tuple(F[:, cols] for F in rec.fields))
 
 
-def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
+#: bytes a continued run may keep of replay anchors (records and state copies at its stops, :class:`Anchors`)
+ANCHOR_BYTES = 2 ** 24
+#: the most stops a continuation with anchors makes (each is a kernel call and a state copy)
+ANCHOR_STOPS = 2 ** 14
+#: the fewest trial-rounds between two of those stops (2^16: about a millisecond of play per kernel call)
+ANCHOR_MIN_ROUNDS = 2 ** 16
+
+
+class Anchors:
+    """Rounds at which a game being continued stopped, with their records and copies of the state after them:
+    where a replay (:class:`Scan`, :func:`regretlab.verification.locate`) can start instead of round 1.
+
+    A continued game plays in chunks and stops at their ends anyway (:func:`continue_runs`); each anchor is
+    one such stop, so a game continued from its state plays bit-identically to the original.  ``rounds``
+    (m,) int64; ``rec`` the :class:`~regretlab.game.kernel.Records` of those rounds (without iterates);
+    ``states`` {position: Game} the state after ``rounds[position]`` (copies: playing them on leaves these).
+    """
+
+    def __init__(self, rounds, rec, states):
+        self.rounds = np.asarray(rounds, dtype=np.int64)
+        self.rec = rec
+        self.states = dict(states)
+
+    @staticmethod
+    def bytes_per(game):
+        """Bytes of one anchor of ``game``: a copy of its state and one round's records."""
+        n = game.st.theta.shape[0]
+        return game.nbytes() + 8 * n * (1 + game.stream.n_suff + sum(len(f) for f in game.field_names()))
+
+    @staticmethod
+    def stride(n_stops, game):
+        """Keep every stride-th of ``n_stops`` stops so that their records and states fit in ANCHOR_BYTES
+        (0: not even one fits)."""
+        per = Anchors.bytes_per(game)
+        if per > ANCHOR_BYTES:
+            return 0
+        return max(1, -(-n_stops * per // ANCHOR_BYTES))
+
+    def _cols(self, cols):
+        r = self.rec
+        return Records(r.loss[:, cols], r.suff[:, cols], r.theta[:, :0], tuple(F[:, cols] for F in r.fields))
+
+    def select(self, idx):
+        """The anchors of the trials at positions ``idx`` (a single learner's game)."""
+        idx = np.asarray(idx, dtype=np.int64)
+        r = self.rec
+        rec = Records(r.loss[idx], r.suff[idx], r.theta[idx], tuple(F[idx] for F in r.fields))
+        return Anchors(self.rounds, rec, {k: g.select(idx) for k, g in self.states.items()})
+
+    def before(self, t):
+        """The anchors at rounds < t."""
+        m = int(np.searchsorted(self.rounds, t, side="left"))
+        return Anchors(self.rounds[:m], self._cols(slice(0, m)), {k: g for k, g in self.states.items() if k < m})
+
+    def then(self, later):
+        """These anchors followed by ``later`` (of the same game, at later rounds), thinned to ANCHOR_BYTES."""
+        off = self.rounds.size
+        rounds = np.concatenate([self.rounds, later.rounds])
+        rec = Records(np.concatenate([self.rec.loss, later.rec.loss], axis=1),
+                      np.concatenate([self.rec.suff, later.rec.suff], axis=1), self.rec.theta,
+                      tuple(np.concatenate([a, b], axis=1) for a, b in zip(self.rec.fields, later.rec.fields)))
+        states = dict(self.states)
+        states.update({k + off: g for k, g in later.states.items()})
+        out = Anchors(rounds, rec, states)
+        if not states:
+            return out
+        k = Anchors.stride(rounds.size, next(iter(states.values())))
+        if k > 1:  # keep every k-th (the last among them)
+            keep = np.arange(rounds.size - 1, -1, -k)[::-1]
+            out = Anchors(rounds[keep], out._cols(keep), {j: states[p] for j, p in enumerate(keep) if p in states})
+        return out
+
+    def state_after(self, lo, hi):
+        """(round a, a copy of the state after it) of the latest anchor state with lo <= a < hi; None if none."""
+        for k in sorted(self.states, reverse=True):
+            a = int(self.rounds[k])
+            if lo <= a < hi:
+                return a, self.states[k].copy()
+        return None
+
+
+def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None, anchors=False):
     """Continue ``runs`` to horizon ``T``: a new Run or Runs, bit-identical to a fresh
     ``play(learner, stream, T, seeds=runs.seeds, checkpoints=runs.t + new)``.
 
@@ -604,6 +701,9 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     of the first chunk that finishes after the budget: the returned runs end there, at a
     checkpoint asked for or at the chunk's last round (which is then their horizon and last
     checkpoint).  Every round is played once: the kernel state at runs.T is copied and continued.
+    ``anchors``: keep the records of every stop and copies of the state after it (within
+    :data:`ANCHOR_BYTES`, every k-th where they do not all fit) on the returned runs, after those
+    ``runs`` kept (:class:`Anchors`): a replay then starts at the latest one instead of round 1.
     """
     T = V.integer("T", T, lo=1, hi=T_MAX)
     if T <= runs.T:
@@ -628,16 +728,42 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     # the game is played in chunks of about 2^23 trial-rounds (a few tenths of a second), so that a time
     # budget is checked between them and the run can end at one: extra checkpoints between those asked
     # for, whose records are dropped unless one is the new horizon (the rounds played are the same)
-    step = max(2 ** 23 // max(game.seeds_all.shape[0], 1), (T - runs.T) // 4096, 1)  # at most 4096 stops
+    trials = max(game.seeds_all.shape[0], 1)
+    step = max(2 ** 23 // trials, (T - runs.T) // 4096, 1)  # at most 4096 stops
+    if anchors and not game.sparse:
+        # an anchor certifies the replay next to it only over (L - R)/(G D) rounds: as many stops as
+        # ANCHOR_BYTES holds (at most ANCHOR_STOPS), each at least ANCHOR_MIN_ROUNDS trial-rounds long
+        fit = min(ANCHOR_BYTES // Anchors.bytes_per(game), ANCHOR_STOPS)
+        if fit:
+            step = max(ANCHOR_MIN_ROUNDS // trials, (T - runs.T) // fit, 1)
     extra = np.setdiff1d(np.arange(runs.T + step, T, step, dtype=np.int64), new)
     allck = np.union1d(new, extra).astype(np.int64)
     keep = np.isin(allck, new)
     new = allck
     chunks = new.size if chunks is None else chunks
-    rec = game.advance(new, chunks=chunks, deadline=deadline)
+    states = {}
+    after_chunk = None
+    if anchors:
+        stride = Anchors.stride(chunks, game)
+        stop_at = np.linspace(0, new.size, chunks + 1).round().astype(int)
+        from_end = {int(b): j for j, b in enumerate(stop_at[:0:-1])}  # chunk ends counted from the last
+
+        def after_chunk(b):  # every stride-th stop, the horizon's among them
+            if stride and from_end[b] % stride == 0:
+                states[b - 1] = game.copy()
+    rec = game.advance(new, chunks=chunks, deadline=deadline, after_chunk=after_chunk)
     done = rec.loss.shape[1]
     if done == 0:
         return runs
+    held = None
+    if anchors:
+        cols = np.array(sorted(states), dtype=np.int64)
+        if cols.size:
+            held = Anchors(new[cols], Records(rec.loss[:, cols], rec.suff[:, cols], rec.theta[:, :0],
+                                              tuple(F[:, cols] for F in rec.fields)),
+                           {j: states[int(c)] for j, c in enumerate(cols)})
+            if runs._anchors is not None:
+                held = runs._anchors.then(held)
     keep = keep[:done].copy()
     keep[-1] = True  # the round reached is the new horizon
     new = new[:done][keep]
@@ -651,7 +777,9 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None):
     if runs._theta_path is not None:
         THETA = np.concatenate([runs._theta_path, rec.theta], axis=1)
     cls = type(runs)
-    return cls._from_kernel(runs.learner, s, int(new[-1]), runs._seeds, ck, runs.x0, loss, fields, SUFF, THETA, game)
+    out = cls._from_kernel(runs.learner, s, int(new[-1]), runs._seeds, ck, runs.x0, loss, fields, SUFF, THETA, game)
+    out._anchors = held
+    return out
 
 
 class Scan:
