@@ -6,6 +6,9 @@ checkpoint: no replay of the game.  Closed forms are exact; their certificate
 """
 from __future__ import annotations
 
+import collections
+import hashlib
+
 import numpy as np
 
 from .domains import Box, best_linear  # noqa: F401  (best_linear: public here too)
@@ -71,8 +74,53 @@ def _quadratic(stream, suff, t, seeds):
     return value, theta, np.zeros(np.shape(value))
 
 
+#: bytes of solved prefixes a process keeps (:func:`_solved`): the comparator is a function of the rows
+#: played, the domain and the checkpoints, not of the learner, so several learners' runs on the same
+#: seeds (a suite experiment, a sweep's learner grid) solve each prefix once
+SOLVED_BYTES = 2 ** 26
+_solved_memo = collections.OrderedDict()
+
+
+def _solve_key(solve, A, y, domain, t):
+    """A digest of everything a prefix solve reads: the solver, the rows (A, y), the domain, the checkpoints."""
+    import pickle
+
+    import scipy.sparse as sp
+
+    h = hashlib.blake2b(digest_size=32)
+    h.update(f"{solve.__module__}.{solve.__qualname__}".encode())
+    if sp.issparse(A):
+        A = A.tocsr()
+        parts = [np.asarray(A.data), np.asarray(A.indices), np.asarray(A.indptr)]
+    else:
+        parts = [np.asarray(A)]
+    for a in parts + [np.asarray(y), np.asarray(t, dtype=np.int64)]:
+        h.update(f"{a.dtype.str}{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).view(np.uint8))
+    h.update(f"{np.shape(A)}".encode())
+    h.update(pickle.dumps(domain))
+    return h.digest()
+
+
+def _solve_once(solve, A, y, domain, t):
+    """``solve(A, y, domain, t)``, from this process's memo when the same rows, domain and checkpoints
+    were solved before (within :data:`SOLVED_BYTES`, least recently used first out)."""
+    key = _solve_key(solve, A, y, domain, t)
+    if key in _solved_memo:
+        _solved_memo.move_to_end(key)
+        return _solved_memo[key][0]
+    res = solve(A, y, domain, t)
+    size = sum(np.asarray(a).nbytes for a in (res.value, res.theta, res.certificate))
+    if size <= SOLVED_BYTES:
+        _solved_memo[key] = (res, size)
+        while sum(v[1] for v in _solved_memo.values()) > SOLVED_BYTES:
+            _solved_memo.popitem(last=False)
+    return res
+
+
 def _solved(solve):
-    """A comparator that re-reads the rows a data stream played and solves each prefix with a certificate."""
+    """A comparator that re-reads the rows a data stream played and solves each prefix with a certificate
+    (each distinct set of rows once per process: :func:`_solve_once`)."""
 
     def comparator(stream, suff, t, seeds):
         if seeds is None:
@@ -83,7 +131,7 @@ def _solved(solve):
         cert = np.empty((n, t.size))
         for k in range(n):
             A, y = played_rows(stream, int(seeds[k]), int(t[-1]))
-            res = solve(A, y, stream.domain, t)
+            res = _solve_once(solve, A, y, stream.domain, t)
             value[k], theta[k], cert[k] = res.value, res.theta, res.certificate
         return value, theta, cert
 

@@ -18,8 +18,9 @@ from .experiments import executors, storage
 from .experiments.suite import (EXTEND, MOMENTUM_LAMBDAS, MOMENTUM_MEASURED, SUITE, SUITE_FILE,  # noqa: F401
                                 Experiment, SuiteTask, configuration, load_suite, run_experiment)
 
-#: the experiments that take longest, started first so that they do not start last
-_LONGEST = ("momentum_tradeoff", "reddi_theorem_2")
+#: the experiments that take longest, started first (in this order) so that they do not start last; the
+#: first two compile different kernels, so that two workers do not compile the same ones side by side
+_LONGEST = ("reddi_theorem_2", "digits", "momentum_tradeoff")
 
 
 def _summary(verdicts):
@@ -129,7 +130,7 @@ def run_verification(out, *, quick=False, quiet=False, only=None, workers=None, 
     with storage.report_lock(out):
         state = storage.prepare_suite(out, config, valid, fresh=fresh)
         todo = [k for k in keys if not storage.experiment_done(state, k)]
-        todo.sort(key=lambda k: k not in _LONGEST)
+        todo.sort(key=lambda k: _LONGEST.index(k) if k in _LONGEST else len(_LONGEST))
         bar = executors.progress(len(keys), quiet, unit="experiment", desc="verify")
         bar.update(len(keys) - len(todo))
         unstored = {}

@@ -75,3 +75,44 @@ def test_path_length_comparator_brute_force_1d():
                if sum(abs(u[i] - u[i - 1]) for i in range(1, 4)) <= P + 1e-12)
     val, gap = best_path_length(g, rl.Box(-1, 1, d=1), P)
     assert val[0] == pytest.approx(best, abs=1e-9)
+
+
+def test_a_prefix_solved_for_one_learner_is_not_solved_again_for_another(monkeypatch):
+    """The comparator of a data stream reads the rows played, the domain and the checkpoints, not the
+    learner: a second learner on the same seeds reuses the solves (bit for bit the same comparator as a fresh
+    solve), another seed, another set of checkpoints or another domain solve afresh, and the memo keeps within
+    its byte budget."""
+    from regretlab import hindsight as H
+    from regretlab import solvers
+
+    calls = []
+    orig = solvers.best_logistic
+
+    def counted(A, y, domain, t, **kw):
+        if "blas_threads" not in kw:  # (not its own call of itself within a BLAS thread limit)
+            calls.append((A.shape[0], tuple(t)))
+        return orig(A, y, domain, t, **kw)
+
+    monkeypatch.setattr(solvers, "best_logistic", counted)
+    monkeypatch.setattr(H, "_solved_memo", type(H._solved_memo)())
+    s = rl.streams.synthetic_logistic(3)
+    a = rl.play(rl.Adam(alpha=0.1, beta1=0.0, beta2=0.99), s, 2000, seeds=range(2))
+    assert len(calls) == 2
+    b = rl.play(rl.OGD(alpha=0.3), s, 2000, seeds=range(2))
+    assert len(calls) == 2  # the same rows, domain and checkpoints: no new solve
+    np.testing.assert_array_equal(a.best_loss, b.best_loss)
+    np.testing.assert_array_equal(a.best_theta, b.best_theta)
+    H._solved_memo.clear()
+    fresh = rl.play(rl.OGD(alpha=0.3), s, 2000, seeds=range(2))
+    assert len(calls) == 4
+    for name in ("best_loss", "best_gap", "best_theta", "regret"):
+        np.testing.assert_array_equal(getattr(fresh, name), getattr(b, name), err_msg=name)
+    rl.play(rl.OGD(alpha=0.3), s, 2000, seeds=[2])  # another seed: other rows
+    rl.play(rl.OGD(alpha=0.3), s, 2000, seeds=[0], checkpoints=[500, 2000])  # other checkpoints
+    other = rl.streams.synthetic_logistic(3, domain=rl.Box(-0.5, 0.5, d=3))
+    rl.play(rl.OGD(alpha=0.3), other, 2000, seeds=[0])  # another domain
+    assert len(calls) == 7
+    monkeypatch.setattr(H, "SOLVED_BYTES", 3 * 8 * 3 * len(a.t))  # room for about one solve's arrays
+    H._solved_memo.clear()
+    rl.play(rl.OGD(alpha=0.3), s, 2000, seeds=range(3))
+    assert len(H._solved_memo) == 1 and sum(v[1] for v in H._solved_memo.values()) <= H.SOLVED_BYTES
