@@ -684,10 +684,11 @@ class Anchors:
 
     def state_after(self, lo, hi):
         """(round a, a copy of the state after it) of the latest anchor state with lo <= a < hi; None if none."""
-        for k in sorted(self.states, reverse=True):
-            a = int(self.rounds[k])
-            if lo <= a < hi:
-                return a, self.states[k].copy()
+        j = int(np.searchsorted(self.rounds, hi, side="left")) - 1  # the last anchor before hi
+        while j >= 0 and self.rounds[j] >= lo:
+            if j in self.states:
+                return int(self.rounds[j]), self.states[j].copy()
+            j -= 1
         return None
 
 
