@@ -81,14 +81,19 @@ SOLVED_BYTES = 2 ** 26
 _solved_memo = collections.OrderedDict()
 
 
-def _solve_key(solve, A, y, domain, t):
-    """A digest of everything a prefix solve reads: the solver, the rows (A, y), the domain, the checkpoints."""
+def _solve_key(solver, A, y, domain, t):
+    """A digest of everything a prefix solve reads: the solver, the rows (A, y), the domain, the
+    checkpoints; None (no memo) when the domain cannot be pickled."""
     import pickle
 
     import scipy.sparse as sp
 
+    try:
+        dom = pickle.dumps(domain)
+    except Exception:  # a user's domain class defined where pickle cannot find it
+        return None
     h = hashlib.blake2b(digest_size=32)
-    h.update(f"{solve.__module__}.{solve.__qualname__}".encode())
+    h.update(f"{solver.__module__}.{solver.__qualname__}.{id(solver)}".encode())
     if sp.issparse(A):
         A = A.tocsr()
         parts = [np.asarray(A.data), np.asarray(A.indices), np.asarray(A.indptr)]
@@ -97,30 +102,37 @@ def _solve_key(solve, A, y, domain, t):
     for a in parts + [np.asarray(y), np.asarray(t, dtype=np.int64)]:
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(np.ascontiguousarray(a).view(np.uint8))
-    h.update(f"{np.shape(A)}".encode())
-    h.update(pickle.dumps(domain))
+    h.update(f"{type(A).__name__}{np.shape(A)}".encode())
+    h.update(dom)
     return h.digest()
 
 
-def _solve_once(solve, A, y, domain, t):
-    """``solve(A, y, domain, t)``, from this process's memo when the same rows, domain and checkpoints
-    were solved before (within :data:`SOLVED_BYTES`, least recently used first out)."""
-    key = _solve_key(solve, A, y, domain, t)
-    if key in _solved_memo:
+def _solve_once(name, A, y, domain, t):
+    """``regretlab.solvers.<name>`` on the rows (A, y) (``best_absolute`` reads A only), from this
+    process's memo when the same solver, rows, domain and checkpoints were solved before (within
+    :data:`SOLVED_BYTES`, least recently used first out; the arrays kept are read-only)."""
+    from . import solvers
+
+    solver = getattr(solvers, name)
+    key = _solve_key(solver, A, y, domain, t)
+    if key is not None and key in _solved_memo:
         _solved_memo.move_to_end(key)
         return _solved_memo[key][0]
-    res = solve(A, y, domain, t)
+    res = solver(A, domain, t) if name == "best_absolute" else solver(A, y, domain, t)
     size = sum(np.asarray(a).nbytes for a in (res.value, res.theta, res.certificate))
-    if size <= SOLVED_BYTES:
-        _solved_memo[key] = (res, size)
+    if key is not None and size <= SOLVED_BYTES:
+        for a in (res.value, res.theta, res.certificate):
+            if isinstance(a, np.ndarray):
+                a.flags.writeable = False
+        _solved_memo[key] = (res, size, solver)  # (the solver kept: its id stays its own)
         while sum(v[1] for v in _solved_memo.values()) > SOLVED_BYTES:
             _solved_memo.popitem(last=False)
     return res
 
 
-def _solved(solve):
+def _solved(name):
     """A comparator that re-reads the rows a data stream played and solves each prefix with a certificate
-    (each distinct set of rows once per process: :func:`_solve_once`)."""
+    with ``regretlab.solvers.<name>`` (each distinct set of rows once per process: :func:`_solve_once`)."""
 
     def comparator(stream, suff, t, seeds):
         if seeds is None:
@@ -131,34 +143,16 @@ def _solved(solve):
         cert = np.empty((n, t.size))
         for k in range(n):
             A, y = played_rows(stream, int(seeds[k]), int(t[-1]))
-            res = _solve_once(solve, A, y, stream.domain, t)
+            res = _solve_once(name, A, y, stream.domain, t)
             value[k], theta[k], cert[k] = res.value, res.theta, res.certificate
         return value, theta, cert
 
     return comparator
 
 
-def _absolute(A, y, domain, t):
-    from . import solvers
-
-    return solvers.best_absolute(A, domain, t)
-
-
-def _hinge(A, y, domain, t):
-    from . import solvers
-
-    return solvers.best_hinge(A, y, domain, t)
-
-
-def _logistic(A, y, domain, t):
-    from . import solvers
-
-    return solvers.best_logistic(A, y, domain, t)
-
-
 #: loss family -> comparator(stream, suff, t, seeds) -> (value, theta, certificate): THEORY.md section 8
-COMPARATORS = {"linear": _linear, "quadratic": _quadratic, "absolute": _solved(_absolute),
-               "hinge": _solved(_hinge), "logistic": _solved(_logistic)}
+COMPARATORS = {"linear": _linear, "quadratic": _quadratic, "absolute": _solved("best_absolute"),
+               "hinge": _solved("best_hinge"), "logistic": _solved("best_logistic")}
 
 
 def register_comparator(family, fn):

@@ -331,7 +331,7 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=Tru
     # the anchors before t_c (a violating anchor lowers t_c to it): spans (a_k, a_k+1] between them
     ends, certs, anchors = [t_c], [None], None
     if runs._anchors is not None:
-        anchors = runs._anchors.select(idx).before(t_c)
+        anchors = runs._anchors.before(t_c).select(idx)
     if anchors is not None and anchors.rounds.size:
         a_runs = _anchor_runs(runs, idx, anchors, needs_regret)
         bad, L, R = check_fn(a_runs)
@@ -366,11 +366,8 @@ def locate(runs, check_fn, mask, budget=LOCATE_ROUNDS, GD=None, needs_regret=Tru
 
 def _anchor_runs(runs, idx, anchors, needs_regret):
     """A Runs of the distinct seeds ``idx`` over the anchors' rounds (the state after the last one)."""
-    from .game import Scan as _Scan
-
     rec = anchors.rec
-    last = anchors.rounds.size - 1
-    game = anchors.states[last] if last in anchors.states else _Scan(runs, idx).game
+    game = anchors.state(anchors.rounds.size - 1)
     named = game.named(rec)
     return type(runs)._from_kernel(runs.learner, runs.stream, int(anchors.rounds[-1]), runs._seeds[idx],
                                    anchors.rounds, runs.x0, rec.loss, named, rec.suff, None, game, keep_game=False,
@@ -747,6 +744,8 @@ def _verify_one(runs, names, spread, extend, seconds, locate_budget):
             break
     if cur is not runs or first_pred:
         _annotate(rows, first_pred, T0, cur, limit, seconds, stopped)
+    if cur is not runs:  # the anchors served the replays above; the runs returned do not carry them
+        cur._anchors = None
     return rows, cur
 
 

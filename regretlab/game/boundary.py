@@ -625,13 +625,16 @@ class Anchors:
     A continued game plays in chunks and stops at their ends anyway (:func:`continue_runs`); each anchor is
     one such stop, so a game continued from its state plays bit-identically to the original.  ``rounds``
     (m,) int64; ``rec`` the :class:`~regretlab.game.kernel.Records` of those rounds (without iterates);
-    ``states`` {position: Game} the state after ``rounds[position]`` (copies: playing them on leaves these).
+    ``states`` {position: Game} the state after ``rounds[position]`` for every position (records are kept
+    only where a state is), of the trials ``rows`` of those games (None: all; :meth:`state` returns a
+    copy, so playing it on leaves these).
     """
 
-    def __init__(self, rounds, rec, states):
+    def __init__(self, rounds, rec, states, rows=None):
         self.rounds = np.asarray(rounds, dtype=np.int64)
         self.rec = rec
         self.states = dict(states)
+        self.rows = rows
 
     @staticmethod
     def bytes_per(game):
@@ -648,28 +651,39 @@ class Anchors:
             return 0
         return max(1, -(-n_stops * per // ANCHOR_BYTES))
 
-    def _cols(self, cols):
-        r = self.rec
-        return Records(r.loss[:, cols], r.suff[:, cols], r.theta[:, :0], tuple(F[:, cols] for F in r.fields))
+    @staticmethod
+    def records(rec, cols):
+        """The records ``rec`` of the columns ``cols`` without the iterates (a new, empty theta: no view
+        keeps the continuation's iterate records alive)."""
+        n, _, d = rec.theta.shape
+        return Records(np.array(rec.loss[:, cols]), np.array(rec.suff[:, cols]), np.empty((n, 0, d)),
+                       tuple(np.array(F[:, cols]) for F in rec.fields))
+
+    def state(self, k):
+        """A copy of the state after ``rounds[k]`` (of the trials ``rows``)."""
+        g = self.states[k]
+        return g.copy() if self.rows is None else g.select(self.rows)
 
     def select(self, idx):
-        """The anchors of the trials at positions ``idx`` (a single learner's game)."""
+        """The anchors of the trials at positions ``idx`` (a single learner's game; states selected when used)."""
         idx = np.asarray(idx, dtype=np.int64)
         r = self.rec
-        rec = Records(r.loss[idx], r.suff[idx], r.theta[idx], tuple(F[idx] for F in r.fields))
-        return Anchors(self.rounds, rec, {k: g.select(idx) for k, g in self.states.items()})
+        rec = Records(r.loss[idx], r.suff[idx], np.empty((idx.size,) + r.theta.shape[1:]),
+                      tuple(F[idx] for F in r.fields))
+        return Anchors(self.rounds, rec, self.states, idx if self.rows is None else self.rows[idx])
 
     def before(self, t):
         """The anchors at rounds < t."""
         m = int(np.searchsorted(self.rounds, t, side="left"))
-        return Anchors(self.rounds[:m], self._cols(slice(0, m)), {k: g for k, g in self.states.items() if k < m})
+        return Anchors(self.rounds[:m], Anchors.records(self.rec, slice(0, m)),
+                       {k: g for k, g in self.states.items() if k < m}, self.rows)
 
     def then(self, later):
         """These anchors followed by ``later`` (of the same game, at later rounds), thinned to ANCHOR_BYTES."""
         off = self.rounds.size
         rounds = np.concatenate([self.rounds, later.rounds])
         rec = Records(np.concatenate([self.rec.loss, later.rec.loss], axis=1),
-                      np.concatenate([self.rec.suff, later.rec.suff], axis=1), self.rec.theta,
+                      np.concatenate([self.rec.suff, later.rec.suff], axis=1), later.rec.theta,
                       tuple(np.concatenate([a, b], axis=1) for a, b in zip(self.rec.fields, later.rec.fields)))
         states = dict(self.states)
         states.update({k + off: g for k, g in later.states.items()})
@@ -679,17 +693,14 @@ class Anchors:
         k = Anchors.stride(rounds.size, next(iter(states.values())))
         if k > 1:  # keep every k-th (the last among them)
             keep = np.arange(rounds.size - 1, -1, -k)[::-1]
-            out = Anchors(rounds[keep], out._cols(keep), {j: states[p] for j, p in enumerate(keep) if p in states})
+            out = Anchors(rounds[keep], Anchors.records(rec, keep),
+                          {j: states[p] for j, p in enumerate(keep) if p in states})
         return out
 
     def state_after(self, lo, hi):
         """(round a, a copy of the state after it) of the latest anchor state with lo <= a < hi; None if none."""
         j = int(np.searchsorted(self.rounds, hi, side="left")) - 1  # the last anchor before hi
-        while j >= 0 and self.rounds[j] >= lo:
-            if j in self.states:
-                return int(self.rounds[j]), self.states[j].copy()
-            j -= 1
-        return None
+        return (int(self.rounds[j]), self.state(j)) if j >= 0 and self.rounds[j] >= lo else None
 
 
 def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None, anchors=False):
@@ -756,15 +767,12 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None, ancho
     done = rec.loss.shape[1]
     if done == 0:
         return runs
-    held = None
+    held = runs._anchors if anchors else None
     if anchors:
         cols = np.array(sorted(states), dtype=np.int64)
         if cols.size:
-            held = Anchors(new[cols], Records(rec.loss[:, cols], rec.suff[:, cols], rec.theta[:, :0],
-                                              tuple(F[:, cols] for F in rec.fields)),
-                           {j: states[int(c)] for j, c in enumerate(cols)})
-            if runs._anchors is not None:
-                held = runs._anchors.then(held)
+            fresh = Anchors(new[cols], Anchors.records(rec, cols), {j: states[int(c)] for j, c in enumerate(cols)})
+            held = fresh if held is None else held.then(fresh)
     keep = keep[:done].copy()
     keep[-1] = True  # the round reached is the new horizon
     new = new[:done][keep]
