@@ -107,8 +107,8 @@ def _solve_key(solver, A, y, domain, t):
     return h.digest()
 
 
-def _solve_once(name, A, y, domain, t):
-    """``regretlab.solvers.<name>`` on the rows (A, y) (``best_absolute`` reads A only), from this
+def _solve_once(name, labels, A, y, domain, t):
+    """``regretlab.solvers.<name>`` on the rows (A, y) (on A alone when not ``labels``), from this
     process's memo when the same solver, rows, domain and checkpoints were solved before (within
     :data:`SOLVED_BYTES`, least recently used first out; the arrays kept are read-only)."""
     from . import solvers
@@ -118,7 +118,7 @@ def _solve_once(name, A, y, domain, t):
     if key is not None and key in _solved_memo:
         _solved_memo.move_to_end(key)
         return _solved_memo[key][0]
-    res = solver(A, domain, t) if name == "best_absolute" else solver(A, y, domain, t)
+    res = solver(A, y, domain, t) if labels else solver(A, domain, t)
     size = sum(np.asarray(a).nbytes for a in (res.value, res.theta, res.certificate))
     if key is not None and size <= SOLVED_BYTES:
         for a in (res.value, res.theta, res.certificate):
@@ -130,9 +130,10 @@ def _solve_once(name, A, y, domain, t):
     return res
 
 
-def _solved(name):
+def _solved(name, labels=True):
     """A comparator that re-reads the rows a data stream played and solves each prefix with a certificate
-    with ``regretlab.solvers.<name>`` (each distinct set of rows once per process: :func:`_solve_once`)."""
+    with ``regretlab.solvers.<name>``, given the labels or not (each distinct set of rows once per
+    process: :func:`_solve_once`)."""
 
     def comparator(stream, suff, t, seeds):
         if seeds is None:
@@ -143,7 +144,7 @@ def _solved(name):
         cert = np.empty((n, t.size))
         for k in range(n):
             A, y = played_rows(stream, int(seeds[k]), int(t[-1]))
-            res = _solve_once(name, A, y, stream.domain, t)
+            res = _solve_once(name, labels, A, y, stream.domain, t)
             value[k], theta[k], cert[k] = res.value, res.theta, res.certificate
         return value, theta, cert
 
@@ -151,7 +152,7 @@ def _solved(name):
 
 
 #: loss family -> comparator(stream, suff, t, seeds) -> (value, theta, certificate): THEORY.md section 8
-COMPARATORS = {"linear": _linear, "quadratic": _quadratic, "absolute": _solved("best_absolute"),
+COMPARATORS = {"linear": _linear, "quadratic": _quadratic, "absolute": _solved("best_absolute", labels=False),
                "hinge": _solved("best_hinge"), "logistic": _solved("best_logistic")}
 
 

@@ -767,8 +767,9 @@ def continue_runs(runs, T, *, checkpoints=None, seconds=None, chunks=None, ancho
     done = rec.loss.shape[1]
     if done == 0:
         return runs
-    held = runs._anchors if anchors else None
-    if anchors:
+    held = None
+    if anchors:  # the stops kept, after those ``runs`` kept
+        held = runs._anchors
         cols = np.array(sorted(states), dtype=np.int64)
         if cols.size:
             fresh = Anchors(new[cols], Anchors.records(rec, cols), {j: states[int(c)] for j, c in enumerate(cols)})
