@@ -116,3 +116,18 @@ def test_a_prefix_solved_for_one_learner_is_not_solved_again_for_another(monkeyp
     H._solved_memo.clear()
     rl.play(rl.OGD(alpha=0.3), s, 2000, seeds=range(3))
     assert len(H._solved_memo) == 1 and sum(v[1] for v in H._solved_memo.values()) <= H.SOLVED_BYTES
+
+
+def test_the_absolute_loss_comparator_solves_the_rows_alone():
+    """best_absolute reads the rows without labels: the comparator of a played absolute stream is its solve
+    of the rows played, for every learner."""
+    from regretlab import solvers
+    from regretlab.hindsight import played_rows
+
+    s = rl.streams.absolute(np.random.default_rng(0).normal(size=(50, 2)))
+    runs = [rl.play(L, s, 200) for L in (rl.OGD(alpha=0.1), rl.AdaGrad(alpha=0.1))]
+    A, _ = played_rows(s, int(runs[0].seed), 200)
+    ref = solvers.best_absolute(A, s.domain, runs[0].t)
+    for r in runs:
+        np.testing.assert_array_equal(r.best_loss, ref.value)
+        np.testing.assert_array_equal(r.best_gap, ref.certificate)
